@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mynetdrv: a virtual Ethernet NIC pair looped through NAPI.
+ *
+ * This file holds what makes a mynetdrv device: its net_device_ops,
+ * its setup, and the module's load and unload. The data path is in
+ * napi.c, counters in stats.c, ethtool in ethtool.c and the
+ * "ip link add ... type mynetdrv" glue in rtnl.c.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/etherdevice.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <net/rtnetlink.h>
+
+#include "mynetdrv.h"
+
+static unsigned int numpairs = 1;
+
+/* Reject a bad value while the module is parsed: insmod then fails
+ * before any device exists.
+ */
+static int mynet_numpairs_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+
+	if (kstrtouint(val, 0, &n) || n > MYNET_MAX_PAIRS) {
+		pr_err("numpairs=%s: must be an integer from 0 to %u\n",
+		       val, MYNET_MAX_PAIRS);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = n;
+	return 0;
+}
+
+static const struct kernel_param_ops mynet_numpairs_ops = {
+	.set = mynet_numpairs_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(numpairs, &mynet_numpairs_ops, &numpairs, 0444);
+MODULE_PARM_DESC(numpairs,
+		 "Pairs created at load, mydev0<->mydev1, mydev2<->mydev3, ... (0-"
+		 __stringify(MYNET_MAX_PAIRS) ", default 1)");
+
+static int mynet_open(struct net_device *dev)
+{
+	struct mynet_priv *priv = netdev_priv(dev);
+	struct net_device *peer;
+	int err;
+
+	err = mynet_rx_open(dev);
+	if (err)
+		return err;
+
+	netif_tx_start_all_queues(dev);
+
+	/* A link needs both ends: carrier comes up when the second opens. */
+	peer = rtnl_dereference(priv->peer);
+	if (peer && netif_running(peer)) {
+		netif_carrier_on(dev);
+		netif_carrier_on(peer);
+	}
+	return 0;
+}
+
+static int mynet_stop(struct net_device *dev)
+{
+	struct mynet_priv *priv = netdev_priv(dev);
+	struct net_device *peer;
+
+	peer = rtnl_dereference(priv->peer);
+	netif_carrier_off(dev);
+	if (peer)
+		netif_carrier_off(peer);
+
+	netif_tx_disable(dev);
+	mynet_rx_close(dev);
+	return 0;
+}
+
+/* The core has already checked min_mtu <= new_mtu <= max_mtu. Rings hold
+ * skb pointers, not buffers, so there is nothing to reallocate: the new
+ * value takes effect at the next frame NAPI checks against it.
+ */
+static int mynet_change_mtu(struct net_device *dev, int new_mtu)
+{
+	WRITE_ONCE(dev->mtu, new_mtu);
+	return 0;
+}
+
+/* "ip link" shows the other end as mydev0@mydev1. */
+static int mynet_get_iflink(const struct net_device *dev)
+{
+	struct mynet_priv *priv = netdev_priv(dev);
+	struct net_device *peer;
+	int iflink = 0;
+
+	rcu_read_lock();
+	peer = rcu_dereference(priv->peer);
+	if (peer)
+		iflink = READ_ONCE(peer->ifindex);
+	rcu_read_unlock();
+
+	return iflink;
+}
+
+const struct net_device_ops mynet_netdev_ops = {
+	.ndo_open		= mynet_open,
+	.ndo_stop		= mynet_stop,
+	.ndo_start_xmit		= mynet_start_xmit,
+	.ndo_get_stats64	= mynet_get_stats64,
+	.ndo_set_mac_address	= eth_mac_addr,
+	.ndo_validate_addr	= eth_validate_addr,
+	.ndo_change_mtu		= mynet_change_mtu,
+	.ndo_get_iflink		= mynet_get_iflink,
+};
+
+/* Offloads a frame keeps across the pair: it is never serialized, so
+ * checksums stay CHECKSUM_PARTIAL and GSO skbs cross whole, as on veth.
+ */
+#define MYNET_FEATURES	(NETIF_F_SG | NETIF_F_FRAGLIST | NETIF_F_HW_CSUM | \
+			 NETIF_F_RXCSUM | NETIF_F_HIGHDMA | \
+			 NETIF_F_GSO_SOFTWARE)
+
+/**
+ * mynet_setup() - make an Ethernet device a mynetdrv device
+ * @dev: a device fresh from alloc_etherdev_mqs()
+ *
+ * Everything ether_setup() does not already do for a mynetdrv device.
+ */
+void mynet_setup(struct net_device *dev)
+{
+	struct mynet_priv *priv = netdev_priv(dev);
+
+	priv->dev = dev;
+	mynet_stats_init(priv);
+
+	dev->netdev_ops = &mynet_netdev_ops;
+	dev->ethtool_ops = &mynet_ethtool_ops;
+	dev->rtnl_link_ops = &mynet_link_ops;
+	/* unregister_netdevice() frees the device: no free_netdev() later. */
+	dev->needs_free_netdev = true;
+
+	/* The peer's eth_type_trans() rewrites the skb: no shared skbs. */
+	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
+	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
+
+	dev->features |= MYNET_FEATURES;
+	dev->hw_features |= MYNET_FEATURES;
+	dev->vlan_features |= MYNET_FEATURES;
+
+	dev->min_mtu = ETH_MIN_MTU;
+	dev->max_mtu = MYNET_MAX_MTU;
+
+	eth_hw_addr_random(dev);
+	/* No carrier until both ends are up. */
+	netif_carrier_off(dev);
+}
+
+/**
+ * mynet_alloc() - allocate one end of a pair
+ * @name: interface name, or a template such as "mydev%d"
+ * @name_assign_type: NET_NAME_USER for a user's name, else NET_NAME_ENUM
+ * @txqs: TX queues to allocate, at most MYNET_MAX_QUEUES
+ * @rxqs: RX queues to allocate, at most MYNET_MAX_QUEUES
+ *
+ * Return: an unregistered device, or NULL when memory runs out.
+ */
+struct net_device *mynet_alloc(const char *name,
+			       unsigned char name_assign_type,
+			       unsigned int txqs, unsigned int rxqs)
+{
+	struct net_device *dev;
+
+	dev = alloc_etherdev_mqs(sizeof(struct mynet_priv), txqs, rxqs);
+	if (!dev)
+		return NULL;
+
+	mynet_setup(dev);
+	strscpy(dev->name, name, sizeof(dev->name));
+	dev->name_assign_type = name_assign_type;
+	/* Both ends always run the same number of queues; TX queue i of one
+	 * end feeds RX queue i of the other.
+	 */
+	if (netif_set_real_num_queues(dev, MYNET_DEF_QUEUES,
+				      MYNET_DEF_QUEUES)) {
+		free_netdev(dev);
+		return NULL;
+	}
+	return dev;
+}
+
+static int __init mynet_init(void)
+{
+	unsigned int i;
+	int err;
+
+	err = rtnl_link_register(&mynet_link_ops);
+	if (err)
+		return err;
+
+	for (i = 0; i < numpairs; i++) {
+		err = mynet_create_pair(&init_net);
+		if (err) {
+			pr_err("creating pair %u of %u failed: %d\n",
+			       i + 1, numpairs, err);
+			goto unregister_link_ops;
+		}
+	}
+	return 0;
+
+unregister_link_ops:
+	/* Deletes the pairs created so far, too. */
+	rtnl_link_unregister(&mynet_link_ops);
+	return err;
+}
+
+/* Unregistering the link kind deletes every pair of that kind, in every
+ * network namespace, whoever created it.
+ */
+static void __exit mynet_exit(void)
+{
+	rtnl_link_unregister(&mynet_link_ops);
+}
+
+module_init(mynet_init);
+module_exit(mynet_exit);
+
+MODULE_DESCRIPTION("Virtual Ethernet NIC pair looped through NAPI");
+MODULE_AUTHOR("The mynetdrv developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(MYNET_DRV_VERSION);
+MODULE_ALIAS_RTNL_LINK(MYNET_DRV_NAME);

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Counters. Each queue keeps its own, written by one context only (see
+ * mynetdrv.h), and readers sum them. Standard counters are reported only
+ * through ndo_get_stats64; ethtool -S carries only what
+ * rtnl_link_stats64 has no field for (drop reasons, NAPI and queue
+ * activity). All MYNET_MAX_QUEUES queues are summed, so a queue's history
+ * counts even while it is not in use, and nothing resets on down/up.
+ */
+
+#include <linux/ethtool.h>
+#include <linux/netdevice.h>
+
+#include "mynetdrv.h"
+
+/* One consistent snapshot of a queue's counters, summed over queues. */
+struct mynet_tx_totals {
+	u64 packets;
+	u64 bytes;
+	u64 drop_peer_down;
+	u64 drop_ring_full;
+	u64 drop_runt;
+	u64 stops;
+	u64 kicks;
+};
+
+struct mynet_rx_totals {
+	u64 packets;
+	u64 bytes;
+	u64 multicast;
+	u64 length_errors;
+	u64 drop_purged;
+	u64 polls;
+	u64 wakes;
+};
+
+/**
+ * mynet_stats_init() - initialize every queue's counters
+ * @priv: the device's private data, zeroed
+ */
+void mynet_stats_init(struct mynet_priv *priv)
+{
+	unsigned int i;
+
+	for (i = 0; i < MYNET_MAX_QUEUES; i++) {
+		u64_stats_init(&priv->tx_stats[i].syncp);
+		u64_stats_init(&priv->rx_stats[i].syncp);
+	}
+}
+
+static void mynet_tx_sum(const struct mynet_priv *priv,
+			 struct mynet_tx_totals *t)
+{
+	unsigned int i, start;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < MYNET_MAX_QUEUES; i++) {
+		const struct mynet_tx_stats *s = &priv->tx_stats[i];
+		struct mynet_tx_totals q;
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			q.packets = u64_stats_read(&s->packets);
+			q.bytes = u64_stats_read(&s->bytes);
+			q.drop_peer_down = u64_stats_read(&s->drop_peer_down);
+			q.drop_ring_full = u64_stats_read(&s->drop_ring_full);
+			q.drop_runt = u64_stats_read(&s->drop_runt);
+			q.stops = u64_stats_read(&s->stops);
+			q.kicks = u64_stats_read(&s->kicks);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+
+		t->packets += q.packets;
+		t->bytes += q.bytes;
+		t->drop_peer_down += q.drop_peer_down;
+		t->drop_ring_full += q.drop_ring_full;
+		t->drop_runt += q.drop_runt;
+		t->stops += q.stops;
+		t->kicks += q.kicks;
+	}
+}
+
+static void mynet_rx_sum(const struct mynet_priv *priv,
+			 struct mynet_rx_totals *t)
+{
+	unsigned int i, start;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < MYNET_MAX_QUEUES; i++) {
+		const struct mynet_rx_stats *s = &priv->rx_stats[i];
+		struct mynet_rx_totals q;
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			q.packets = u64_stats_read(&s->packets);
+			q.bytes = u64_stats_read(&s->bytes);
+			q.multicast = u64_stats_read(&s->multicast);
+			q.length_errors = u64_stats_read(&s->length_errors);
+			q.drop_purged = u64_stats_read(&s->drop_purged);
+			q.polls = u64_stats_read(&s->polls);
+			q.wakes = u64_stats_read(&s->wakes);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+
+		t->packets += q.packets;
+		t->bytes += q.bytes;
+		t->multicast += q.multicast;
+		t->length_errors += q.length_errors;
+		t->drop_purged += q.drop_purged;
+		t->polls += q.polls;
+		t->wakes += q.wakes;
+	}
+}
+
+/**
+ * mynet_get_stats64() - ndo_get_stats64
+ * @dev: the device
+ * @stats: zeroed by the core, filled here
+ *
+ * Bytes count whole frames, Ethernet header included, on both sides, so
+ * one end's tx_bytes equals the other's rx_bytes plus what it dropped.
+ *
+ * Context: any; may race with the data path, never tears a counter.
+ */
+void mynet_get_stats64(struct net_device *dev,
+		       struct rtnl_link_stats64 *stats)
+{
+	struct mynet_priv *priv = netdev_priv(dev);
+	struct mynet_tx_totals tx;
+	struct mynet_rx_totals rx;
+
+	mynet_tx_sum(priv, &tx);
+	mynet_rx_sum(priv, &rx);
+
+	stats->tx_packets = tx.packets;
+	stats->tx_bytes = tx.bytes;
+	stats->tx_dropped = tx.drop_peer_down + tx.drop_ring_full +
+			    tx.drop_runt;
+
+	stats->rx_packets = rx.packets;
+	stats->rx_bytes = rx.bytes;
+	stats->multicast = rx.multicast;
+	stats->rx_length_errors = rx.length_errors;
+	stats->rx_errors = rx.length_errors;
+	stats->rx_dropped = rx.drop_purged;
+}
+
+struct mynet_stat_desc {
+	char name[ETH_GSTRING_LEN];
+	size_t offset;
+};
+
+#define MYNET_TX_STAT(_name, field) \
+	{ _name, offsetof(struct mynet_tx_totals, field) }
+#define MYNET_RX_STAT(_name, field) \
+	{ _name, offsetof(struct mynet_rx_totals, field) }
+
+static const struct mynet_stat_desc mynet_tx_ethtool_stats[] = {
+	MYNET_TX_STAT("tx_drop_peer_down", drop_peer_down),
+	MYNET_TX_STAT("tx_drop_ring_full", drop_ring_full),
+	MYNET_TX_STAT("tx_drop_runt", drop_runt),
+	MYNET_TX_STAT("tx_queue_stops", stops),
+	MYNET_TX_STAT("tx_kicks", kicks),
+};
+
+static const struct mynet_stat_desc mynet_rx_ethtool_stats[] = {
+	MYNET_RX_STAT("rx_drop_purged", drop_purged),
+	MYNET_RX_STAT("rx_polls", polls),
+	MYNET_RX_STAT("rx_peer_queue_wakes", wakes),
+};
+
+static u64 mynet_stat_at(const void *totals, size_t offset)
+{
+	return *(const u64 *)((const u8 *)totals + offset);
+}
+
+/**
+ * mynet_ethtool_stats_count() - how many counters ethtool -S shows
+ *
+ * Return: the count, the same for every device and at all times.
+ */
+int mynet_ethtool_stats_count(void)
+{
+	return ARRAY_SIZE(mynet_tx_ethtool_stats) +
+	       ARRAY_SIZE(mynet_rx_ethtool_stats);
+}
+
+/**
+ * mynet_ethtool_stats_strings() - the counters' names, in order
+ * @data: ETH_GSTRING_LEN bytes per counter
+ */
+void mynet_ethtool_stats_strings(u8 *data)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mynet_tx_ethtool_stats); i++)
+		ethtool_sprintf(&data, "%s", mynet_tx_ethtool_stats[i].name);
+	for (i = 0; i < ARRAY_SIZE(mynet_rx_ethtool_stats); i++)
+		ethtool_sprintf(&data, "%s", mynet_rx_ethtool_stats[i].name);
+}
+
+/**
+ * mynet_ethtool_stats_fill() - the counters' values, in the same order
+ * @dev: the device
+ * @data: one u64 per counter
+ */
+void mynet_ethtool_stats_fill(struct net_device *dev, u64 *data)
+{
+	struct mynet_priv *priv = netdev_priv(dev);
+	struct mynet_tx_totals tx;
+	struct mynet_rx_totals rx;
+	unsigned int i;
+
+	mynet_tx_sum(priv, &tx);
+	mynet_rx_sum(priv, &rx);
+
+	for (i = 0; i < ARRAY_SIZE(mynet_tx_ethtool_stats); i++)
+		*data++ = mynet_stat_at(&tx, mynet_tx_ethtool_stats[i].offset);
+	for (i = 0; i < ARRAY_SIZE(mynet_rx_ethtool_stats); i++)
+		*data++ = mynet_stat_at(&rx, mynet_rx_ethtool_stats[i].offset);
+}

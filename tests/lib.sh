@@ -1,0 +1,226 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# tests/lib.sh - helpers for the mynetdrv lab tests.
+#
+# A test is tests/NN-name.sh, run by tests/run.sh INSIDE the VM (never on
+# the host) in a fresh bash, with:
+#   MODULE      absolute path of mynetdrv.ko
+#   REPO        the repo checkout
+#   IP_LIB_DIR  $REPO/iproute2, so `ip link ... type mynetdrv` finds
+#               link_mynetdrv.so
+# It starts with:   . "$(dirname "$0")/lib.sh"
+# fail/skip/the error trap print to stderr, which run.sh merges into the
+# test output.  Sourcing this file turns on `set -eE -o pipefail` (any failing command
+# fails the test, the failing line is printed) and exports the above.
+#
+# Exit status of a test: 0 pass, 4 skip, anything else fail.  Its output is
+# shown as KTAP comments.  After each test run.sh deletes every network
+# namespace, rmmod's mynetdrv if still loaded, kills leftover processes and
+# fails the test if the kernel log got a WARNING/BUG/Oops/lockdep/... line.
+# Optional: a line "# TIMEOUT: SEC" in the test overrides the per-test
+# timeout (default 120 s).
+#
+# API
+#   log MSG...                 print "# MSG"
+#   fail MSG...                print "# FAIL: MSG", exit 1
+#   skip MSG...                print "# SKIP: MSG", exit 4 (reported as SKIP)
+#   mod_load [param=value...]  insmod "$MODULE" with params; on failure
+#                              print the error (+ dmesg tail), exit 1
+#   mod_unload                 rmmod mynetdrv; fail the test on error
+#   mod_loaded                 true if mynetdrv is loaded
+#   expect_eq WHAT ACTUAL EXPECTED
+#                              fail unless ACTUAL = EXPECTED (strings);
+#                              logs "WHAT = ACTUAL" on success
+#   expect_ok CMD...           run CMD; fail if it fails.  Its stdout goes
+#                              to the test output, its stderr is logged
+#   expect_fail CMD...         run CMD; fail if it succeeds; stderr logged
+#   link_stat DEV FIELD [NETNS]
+#                              one counter of `ip -s -s -j link show DEV`
+#                              (in NETNS if given), read with jq.  FIELD:
+#                                rx_X  -> .stats64.rx.X   tx_X -> .stats64.tx.X
+#                              e.g. rx_packets rx_bytes rx_errors rx_dropped
+#                              rx_over_errors rx_length_errors rx_crc_errors
+#                              rx_frame_errors rx_fifo_errors rx_missed_errors
+#                              rx_nohandler tx_packets tx_bytes tx_errors
+#                              tx_dropped tx_carrier_errors tx_aborted_errors
+#                              tx_fifo_errors tx_window_errors
+#                              tx_heartbeat_errors; also
+#                                multicast -> .stats64.rx.multicast
+#                                collisions -> .stats64.tx.collisions
+#                                carrier_changes -> .stats64.tx.carrier_changes
+#                              or a raw jq path starting with "." (applied to
+#                              the device object, e.g. .stats64.rx.packets,
+#                              .mtu, .operstate).  Fails if missing.
+#   ethtool_stat DEV NAME [NETNS]
+#                              value of counter NAME in `ethtool -S DEV`;
+#                              fails if there is no such counter
+#   wait_for TIMEOUT_S CMD...  poll CMD (every 0.1 s, output discarded)
+#                              until it succeeds; returns 1 (and logs)
+#                              after TIMEOUT_S (whole seconds)
+#   in_ns NS CMD...            ip netns exec NS CMD...
+#   dev_exists DEV [NETNS]     true if the link exists (in NETNS)
+#   require_cmd CMD...         skip the test unless every CMD is in PATH
+#   ip_mynetdrv ARGS...        ip with IP_LIB_DIR set (the plugin); plain `ip`
+#                              works too since IP_LIB_DIR is exported
+
+set -eE -o pipefail
+
+: "${REPO:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${MODULE:=$REPO/mynetdrv.ko}"
+: "${IP_LIB_DIR:=$REPO/iproute2}"
+export REPO MODULE IP_LIB_DIR
+
+_lib_on_err() {
+	local rc=$? src=${BASH_SOURCE[1]:-?} line=${BASH_LINENO[0]:-?}
+	echo "# FAIL: ${src##*/}:$line: '$BASH_COMMAND' exited with $rc" >&2
+}
+trap _lib_on_err ERR
+
+log() { echo "# $*"; }
+
+# fail/skip print to stderr (merged into the test output by run.sh) so the
+# message is not swallowed when called inside $(...).
+fail() {
+	echo "# FAIL: $*" >&2
+	trap - ERR
+	exit 1
+}
+
+skip() {
+	echo "# SKIP: $*" >&2
+	[ -n "${LAB_SKIP_FILE:-}" ] && printf '%s\n' "$*" >"$LAB_SKIP_FILE"
+	trap - ERR
+	exit 4
+}
+
+# Log every line of a file as a comment, prefixed by $2.
+_lib_log_file() {
+	local line
+	while IFS= read -r line || [ -n "$line" ]; do
+		echo "# $2$line"
+	done <"$1"
+}
+
+mod_loaded() { [ -d /sys/module/mynetdrv ]; }
+
+mod_load() {
+	local err
+	[ -f "$MODULE" ] || fail "module $MODULE not found (make modules KVER=$(uname -r))"
+	if ! err=$(insmod "$MODULE" "$@" 2>&1); then
+		echo "# insmod $MODULE $*: $err"
+		dmesg | tail -n 15 | sed 's/^/# dmesg: /'
+		fail "insmod mynetdrv $* failed"
+	fi
+	log "insmod mynetdrv $*"
+}
+
+mod_unload() {
+	local err
+	if ! err=$(rmmod mynetdrv 2>&1); then
+		echo "# rmmod: $err"
+		fail "rmmod mynetdrv failed"
+	fi
+	log "rmmod mynetdrv"
+}
+
+expect_eq() {
+	local what=$1 actual=$2 expected=$3
+	if [ "$actual" != "$expected" ]; then
+		fail "$what: got '$actual', expected '$expected'"
+	fi
+	log "ok: $what = $actual"
+}
+
+# Run "$@" with stderr captured in a temp file; sets _lib_rc and _lib_err.
+_lib_run() {
+	_lib_err=$(mktemp)
+	_lib_rc=0
+	"$@" 2>"$_lib_err" || _lib_rc=$?
+}
+
+expect_ok() {
+	_lib_run "$@"
+	_lib_log_file "$_lib_err" "stderr: "
+	rm -f "$_lib_err"
+	[ "$_lib_rc" -eq 0 ] || fail "expected success, got exit $_lib_rc: $*"
+	log "ok: $*"
+}
+
+expect_fail() {
+	_lib_run "$@"
+	_lib_log_file "$_lib_err" "stderr: "
+	rm -f "$_lib_err"
+	[ "$_lib_rc" -ne 0 ] || fail "expected failure, but succeeded: $*"
+	log "ok (failed as expected, exit $_lib_rc): $*"
+}
+
+link_stat() {
+	local dev=$1 field=$2 ns=${3:-} path json val
+	local -a nsa=()
+	[ -n "$ns" ] && nsa=(-n "$ns")
+	case $field in
+	.*) path=$field ;;
+	multicast) path=.stats64.rx.multicast ;;
+	collisions|carrier_changes) path=.stats64.tx.$field ;;
+	rx_*) path=.stats64.rx.${field#rx_} ;;
+	tx_*) path=.stats64.tx.${field#tx_} ;;
+	*) fail "link_stat: unknown field '$field'" ;;
+	esac
+	json=$(ip "${nsa[@]}" -s -s -j link show dev "$dev") ||
+		fail "link_stat: no device $dev${ns:+ in netns $ns}"
+	val=$(jq -r ".[0]$path // empty" <<<"$json")
+	[ -n "$val" ] || fail "link_stat: $dev has no $field ($path)"
+	echo "$val"
+}
+
+ethtool_stat() {
+	local dev=$1 name=$2 ns=${3:-} out val
+	if [ -n "$ns" ]; then
+		out=$(ip netns exec "$ns" ethtool -S "$dev") ||
+			fail "ethtool_stat: ethtool -S $dev failed in netns $ns"
+	else
+		out=$(ethtool -S "$dev") || fail "ethtool_stat: ethtool -S $dev failed"
+	fi
+	val=$(awk -v n="$name" -F: '{ k = $1; gsub(/^[ \t]+|[ \t]+$/, "", k) }
+		k == n { v = $2; gsub(/[ \t]/, "", v); print v; exit }' <<<"$out")
+	[ -n "$val" ] || fail "ethtool_stat: $dev has no counter '$name'"
+	echo "$val"
+}
+
+wait_for() {
+	local timeout=$1 deadline
+	shift
+	deadline=$(( $(date +%s%N) + timeout * 1000000000 ))
+	while :; do
+		if "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		if [ "$(date +%s%N)" -ge "$deadline" ]; then
+			log "wait_for: timed out after ${timeout}s: $*" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+in_ns() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+dev_exists() {
+	local -a nsa=()
+	[ -n "${2:-}" ] && nsa=(-n "$2")
+	ip "${nsa[@]}" link show dev "$1" >/dev/null 2>&1
+}
+
+require_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip "$c not installed"
+	done
+}
+
+ip_mynetdrv() { IP_LIB_DIR=$IP_LIB_DIR ip "$@"; }
