@@ -1,0 +1,218 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/run.sh - run the mynetdrv lab tests INSIDE the VM and print KTAP.
+#
+# Usage (from the host):  scripts/vm.sh -- tests/run.sh [PREFIX...]
+#   e.g. tests/run.sh 01 05   runs only tests whose file name starts with
+#   01 or 05.  `make check` runs all of them.
+#
+# Every tests/[0-9][0-9]-*.sh runs in order, in a fresh bash, under
+# `timeout` (120 s, or the test's "# TIMEOUT: SEC" line; env
+# LAB_TEST_TIMEOUT changes the default), in its own cgroup, with MODULE,
+# REPO, IP_LIB_DIR and LAB_SKIP_FILE exported (see tests/lib.sh).
+# Exit 0 = ok, 4 = skip, else not ok.  Output (stdout+stderr) is printed
+# as "# " comments before the result line.
+#
+# After each test: leftover processes are killed (cgroup.kill), all network
+# namespaces are deleted, mynetdrv is rmmod'ed if still loaded, and the
+# kernel log written during the test is scanned for WARNING:, BUG:, Oops,
+# lockdep, KASAN, UBSAN, kmemleak, refcount_t, ... lines: any hit fails
+# the test.  A last test "kernel-log-clean" checks /proc/sys/kernel/tainted
+# (only O and E allowed) and scans what the kernel logged after the last
+# test.  Exit status: 0 iff every test passed or was skipped.
+#
+# If KTAP_OUT is set, the KTAP is also written to that file.
+set -uo pipefail
+
+TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$TESTS_DIR/.." && pwd)
+export REPO
+export MODULE="${MODULE:-$REPO/mynetdrv.ko}"
+export IP_LIB_DIR="${IP_LIB_DIR:-$REPO/iproute2}"
+DEFAULT_TIMEOUT=${LAB_TEST_TIMEOUT:-120}
+KTAP_OUT=${KTAP_OUT:-}
+
+# Kernel log patterns that fail a test.
+BAD_RE='WARNING:|BUG:|Oops|Kernel panic|general protection|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|INFO: |KASAN|UBSAN|kmemleak|refcount_t|unregister_netdevice: waiting'
+MARK="mynetdrv-lab:"
+ALLOWED_TAINT=$(( 4096 | 8192 )) # O (out-of-tree) | E (unsigned)
+
+if [ ! -e /vmout/env.sh ] && [ -z "${LAB_ALLOW_HOST:-}" ]; then
+	echo "tests/run.sh loads kernel modules: run it inside the VM," >&2
+	echo "  scripts/vm.sh -- tests/run.sh   (or: make check)" >&2
+	exit 2
+fi
+[ "$(id -u)" -eq 0 ] || { echo "tests/run.sh: must run as root" >&2; exit 2; }
+
+[ -n "$KTAP_OUT" ] && : >"$KTAP_OUT"
+out() {
+	printf '%s\n' "$*"
+	[ -z "$KTAP_OUT" ] || printf '%s\n' "$*" >>"$KTAP_OUT"
+}
+# Print a file as KTAP comments ("# " added unless the line has one).
+out_comments() {
+	local line
+	while IFS= read -r line || [ -n "$line" ]; do
+		case $line in
+		'#'*) out "$line" ;;
+		'') out "#" ;;
+		*) out "# $line" ;;
+		esac
+	done <"$1"
+}
+
+kmsg() { echo "$MARK $*" >/dev/kmsg 2>/dev/null || true; }
+klog_lines() { dmesg 2>/dev/null | wc -l; }
+# Bad lines of the kernel log after line $1.
+klog_bad_since() {
+	dmesg 2>/dev/null | tail -n +"$(($1 + 1))" | grep -v -F "$MARK" | grep -E "$BAD_RE"
+}
+
+taint_letters() {
+	local t=$1 i letters="PFSRMBUDAWCIOELKXTN" s=""
+	for ((i = 0; i < ${#letters}; i++)); do
+		(( t & (1 << i) )) && s+=${letters:i:1}
+	done
+	echo "${s:--}"
+}
+
+# ------------------------------------------------------------ select tests
+tests=()
+for f in "$TESTS_DIR"/[0-9][0-9]-*.sh; do
+	[ -e "$f" ] || continue
+	b=${f##*/}
+	if [ $# -gt 0 ]; then
+		want=0
+		for p in "$@"; do
+			[ "${b#"$p"}" != "$b" ] && want=1
+		done
+		[ $want -eq 1 ] || continue
+	fi
+	tests+=("$f")
+done
+
+CG_ROOT=/sys/fs/cgroup
+use_cg=0
+[ -e "$CG_ROOT/cgroup.procs" ] && [ -w "$CG_ROOT" ] && use_cg=1
+
+cleanup_after_test() { # CGDIR -> prints problems, returns 1 on failure
+	local cg=$1 i err rc=0
+	if [ $use_cg -eq 1 ] && [ -d "$cg" ]; then
+		if [ -e "$cg/cgroup.kill" ]; then
+			echo 1 >"$cg/cgroup.kill" 2>/dev/null
+		else
+			xargs -r kill -9 <"$cg/cgroup.procs" 2>/dev/null
+		fi
+		for ((i = 0; i < 50; i++)); do
+			[ -s "$cg/cgroup.procs" ] || break
+			sleep 0.1
+		done
+		[ -s "$cg/cgroup.procs" ] && { echo "cleanup: processes survive in $cg"; rc=1; }
+		rmdir "$cg" 2>/dev/null
+	fi
+	ip -all netns delete 2>/dev/null
+	if [ -d /sys/module/mynetdrv ]; then
+		for ((i = 0; i < 20; i++)); do
+			err=$(rmmod mynetdrv 2>&1) && break
+			sleep 0.25
+		done
+		if [ -d /sys/module/mynetdrv ]; then
+			echo "cleanup: rmmod mynetdrv failed: $err"
+			rc=1
+		else
+			echo "cleanup: mynetdrv was still loaded; removed it"
+		fi
+	fi
+	return $rc
+}
+
+# ------------------------------------------------------------ run
+total=$(( ${#tests[@]} + 1 ))
+out "KTAP version 1"
+out "1..$total"
+out "# mynetdrv lab on $(uname -r), $(nproc) CPUs; MODULE=$MODULE"
+if [ -f "$MODULE" ]; then
+	vm=$(modinfo -F vermagic "$MODULE" 2>/dev/null | cut -d' ' -f1)
+	[ "$vm" = "$(uname -r)" ] ||
+		out "# note: $MODULE was built for '$vm', this kernel is $(uname -r)"
+else
+	out "# note: $MODULE not found (build it with: make modules KVER=$(uname -r))"
+fi
+taint0=$(cat /proc/sys/kernel/tainted)
+[ "$taint0" -eq 0 ] || out "# note: kernel already tainted at start: $taint0 ($(taint_letters "$taint0"))"
+
+failed=0
+n=0
+tmp=$(mktemp -d)
+for f in "${tests[@]}"; do
+	n=$((n + 1))
+	name=$(basename "$f" .sh)
+	to=$(sed -n 's/^# TIMEOUT: *\([0-9][0-9]*\).*/\1/p' "$f" | head -n1)
+	to=${to:-$DEFAULT_TIMEOUT}
+	cg="$CG_ROOT/lab-$n"
+	[ $use_cg -eq 1 ] && mkdir -p "$cg"
+	skipf="$tmp/skip"
+	rm -f "$skipf"
+
+	kmsg "begin $name"
+	kline=$(klog_lines)
+	t0=$(date +%s%N)
+	(
+		cd "$REPO" || exit 1
+		[ $use_cg -eq 1 ] && echo "$BASHPID" >"$cg/cgroup.procs"
+		LAB_SKIP_FILE=$skipf exec timeout -k 5 "$to" bash "$f"
+	) </dev/null >"$tmp/out" 2>&1
+	rc=$?
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	cleanup_after_test "$cg" >"$tmp/cleanup" 2>&1
+	crc=$?
+	kmsg "end $name rc=$rc"
+	bad=$(klog_bad_since "$kline")
+
+	out_comments "$tmp/out"
+	out_comments "$tmp/cleanup"
+	result=ok
+	directive=""
+	case $rc in
+	0) ;;
+	4) directive=" # SKIP $(head -n1 "$skipf" 2>/dev/null || echo "skipped")" ;;
+	124|137) out "# TIMEOUT: $name exceeded ${to}s"; result="not ok" ;;
+	*) out "# $name exited with status $rc"; result="not ok" ;;
+	esac
+	[ $crc -ne 0 ] && result="not ok"
+	if [ -n "$bad" ]; then
+		out "# kernel log during $name has bad lines:"
+		while IFS= read -r l; do out "#   $l"; done <<<"$bad"
+		result="not ok"
+		directive=""
+	fi
+	[ "$result" = ok ] || failed=$((failed + 1))
+	out "# $name took ${ms} ms"
+	out "$result $n $name$directive"
+done
+
+# ------------------------------------------------------------ final check
+n=$((n + 1))
+kline_end=$(dmesg 2>/dev/null | grep -n -F "$MARK end" | tail -n1 | cut -d: -f1)
+sleep 1 # let deferred work (netns cleanup, RCU) log its complaints
+bad=$(klog_bad_since "${kline_end:-0}")
+taint=$(cat /proc/sys/kernel/tainted)
+result=ok
+if (( taint & ~ALLOWED_TAINT )); then
+	out "# kernel tainted: $taint ($(taint_letters "$taint")); only O and E are allowed"
+	result="not ok"
+else
+	out "# taint: $taint ($(taint_letters "$taint"))"
+fi
+if [ -n "$bad" ]; then
+	out "# kernel log after the last test has bad lines:"
+	while IFS= read -r l; do out "#   $l"; done <<<"$bad"
+	result="not ok"
+fi
+[ "$result" = ok ] || failed=$((failed + 1))
+out "$result $n kernel-log-clean"
+rm -rf "$tmp"
+
+out "# $((total - failed))/$total passed"
+[ $failed -eq 0 ]
