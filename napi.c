@@ -28,6 +28,7 @@
 #include <linux/overflow.h>
 #include <linux/skbuff.h>
 #include <net/net_namespace.h>
+#include <net/sch_generic.h>
 
 #include "mynetdrv.h"
 
@@ -99,14 +100,23 @@ static void mynet_kick(struct mynet_rq *rq, struct mynet_tx_stats *stats)
 	u64_stats_update_end(&stats->syncp);
 }
 
+/* Is a queueing qdisc attached, or "noqueue"? Caller holds RCU. */
+static bool mynet_txq_has_qdisc(struct netdev_queue *txq)
+{
+	return rcu_dereference(txq->qdisc)->enqueue;
+}
+
 /*
  * Stop the queue while the ring is full, so that under a qdisc the core
- * holds further frames instead of us dropping them.
+ * holds further frames instead of us dropping them. Without one
+ * ("noqueue") the core would drop whatever meets a stopped queue, and
+ * complain: there the queue keeps running and a frame that finds the
+ * ring full is ours to drop and count.
  */
 static void mynet_maybe_stop(struct mynet_rq *rq, struct netdev_queue *txq,
 			     struct mynet_tx_stats *stats)
 {
-	if (likely(!mynet_ring_full(rq)))
+	if (likely(!mynet_ring_full(rq)) || !mynet_txq_has_qdisc(txq))
 		return;
 
 	netif_tx_stop_queue(txq);
@@ -173,8 +183,8 @@ netdev_tx_t mynet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 
 	if (unlikely(mynet_ring_full(rq))) {
-		/* Only without a qdisc (the core then ignores a stopped
-		 * queue) or from netpoll. Earlier frames of a burst may be
+		/* Only without a qdisc, where the queue is never stopped
+		 * (see mynet_maybe_stop()). Earlier frames of a burst may be
 		 * waiting for the kick this one would have given.
 		 */
 		mynet_tx_drop(stats, &stats->drop_ring_full, skb,
