@@ -42,6 +42,7 @@ struct mynet_tx_stats {
 	u64_stats_t drop_peer_down;	/* no peer, or the peer is down */
 	u64_stats_t drop_ring_full;	/* queue running yet ring full */
 	u64_stats_t drop_runt;		/* shorter than an Ethernet header */
+	u64_stats_t drop_nomem;		/* no memory to make it ours */
 	u64_stats_t stops;		/* queue stopped: peer's ring full */
 	u64_stats_t kicks;		/* peer NAPI scheduled, once a burst */
 } ____cacheline_aligned_in_smp;

@@ -176,9 +176,20 @@ netdev_tx_t mynet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 	rq = &rx->rq[qid];
 
-	if (unlikely(!pskb_may_pull(skb, ETH_HLEN))) {
+	if (unlikely(skb->len < ETH_HLEN)) {
 		mynet_tx_drop(stats, &stats->drop_runt, skb,
 			      SKB_DROP_REASON_PKT_TOO_SMALL);
+		goto out;
+	}
+
+	/* The receiver must own every byte: copy pages a zerocopy sender
+	 * only lent us (GRO would otherwise merge them), and make the
+	 * Ethernet header linear for eth_type_trans().
+	 */
+	if (unlikely(skb_orphan_frags(skb, GFP_ATOMIC) ||
+		     !pskb_may_pull(skb, ETH_HLEN))) {
+		mynet_tx_drop(stats, &stats->drop_nomem, skb,
+			      SKB_DROP_REASON_NOMEM);
 		goto out;
 	}
 

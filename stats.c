@@ -20,6 +20,7 @@ struct mynet_tx_totals {
 	u64 drop_peer_down;
 	u64 drop_ring_full;
 	u64 drop_runt;
+	u64 drop_nomem;
 	u64 stops;
 	u64 kicks;
 };
@@ -65,6 +66,7 @@ static void mynet_tx_sum(const struct mynet_priv *priv,
 			q.drop_peer_down = u64_stats_read(&s->drop_peer_down);
 			q.drop_ring_full = u64_stats_read(&s->drop_ring_full);
 			q.drop_runt = u64_stats_read(&s->drop_runt);
+			q.drop_nomem = u64_stats_read(&s->drop_nomem);
 			q.stops = u64_stats_read(&s->stops);
 			q.kicks = u64_stats_read(&s->kicks);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
@@ -74,6 +76,7 @@ static void mynet_tx_sum(const struct mynet_priv *priv,
 		t->drop_peer_down += q.drop_peer_down;
 		t->drop_ring_full += q.drop_ring_full;
 		t->drop_runt += q.drop_runt;
+		t->drop_nomem += q.drop_nomem;
 		t->stops += q.stops;
 		t->kicks += q.kicks;
 	}
@@ -133,7 +136,7 @@ void mynet_get_stats64(struct net_device *dev,
 	stats->tx_packets = tx.packets;
 	stats->tx_bytes = tx.bytes;
 	stats->tx_dropped = tx.drop_peer_down + tx.drop_ring_full +
-			    tx.drop_runt;
+			    tx.drop_runt + tx.drop_nomem;
 
 	stats->rx_packets = rx.packets;
 	stats->rx_bytes = rx.bytes;
@@ -157,6 +160,7 @@ static const struct mynet_stat_desc mynet_tx_ethtool_stats[] = {
 	MYNET_TX_STAT("tx_drop_peer_down", drop_peer_down),
 	MYNET_TX_STAT("tx_drop_ring_full", drop_ring_full),
 	MYNET_TX_STAT("tx_drop_runt", drop_runt),
+	MYNET_TX_STAT("tx_drop_nomem", drop_nomem),
 	MYNET_TX_STAT("tx_queue_stops", stops),
 	MYNET_TX_STAT("tx_kicks", kicks),
 };
