@@ -72,8 +72,12 @@ set -eE -o pipefail
 export REPO MODULE IP_LIB_DIR
 
 _lib_on_err() {
-	local rc=$? src=${BASH_SOURCE[1]:-?} line=${BASH_LINENO[0]:-?}
-	echo "# FAIL: ${src##*/}:$line: '$BASH_COMMAND' exited with $rc" >&2
+	local rc=$? src=${BASH_SOURCE[1]:-?} line=${BASH_LINENO[0]:-?} cmd=$BASH_COMMAND
+	# Show the failing line of the test rather than e.g. "return 1".
+	if [ -f "$src" ] && [ "$line" -gt 0 ] 2>/dev/null; then
+		cmd=$(sed -n "${line}{s/^[[:space:]]*//;p}" "$src")
+	fi
+	echo "# FAIL: ${src##*/}:$line: '$cmd' exited with $rc" >&2
 }
 trap _lib_on_err ERR
 
@@ -112,7 +116,7 @@ mod_load() {
 		dmesg | tail -n 15 | sed 's/^/# dmesg: /'
 		fail "insmod mynetdrv $* failed"
 	fi
-	log "insmod mynetdrv $*"
+	log "insmod mynetdrv${*:+ $*}"
 }
 
 mod_unload() {

@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# 01-used-by-flow: the user flow from the issue, verbatim (minus sudo):
+#   insmod mynetdrv.ko; ip netns add peer; ip link set mydev1 netns peer
+#   ip addr add 10.0.0.1/24 dev mydev0; ip link set mydev0 up
+#   ip -n peer addr add 10.0.0.2/24 dev mydev1; ip -n peer link set mydev1 up
+#   ping -c 3 10.0.0.2; ip -s link show mydev0; rmmod mynetdrv
+# and checks the counters (the driver promises exact conservation: every
+# frame mydev0 transmits is received or counted as dropped by mydev1) and
+# that rmmod removes both ends, including the one inside the netns.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+mod_load
+wait_for 5 dev_exists mydev0 || fail "mydev0 did not appear"
+dev_exists mydev1 || fail "mydev1 did not appear"
+
+expect_ok ip netns add peer
+expect_ok ip link set mydev1 netns peer
+dev_exists mydev1 peer || fail "mydev1 is not in netns peer"
+dev_exists mydev1 && fail "mydev1 still in the init netns"
+
+expect_ok ip addr add 10.0.0.1/24 dev mydev0
+expect_ok ip link set mydev0 up
+expect_ok ip -n peer addr add 10.0.0.2/24 dev mydev1
+expect_ok ip -n peer link set mydev1 up
+
+# Counters before the traffic of interest.
+tx0_a=$(link_stat mydev0 tx_packets)
+
+expect_ok ping -c 3 -W 2 10.0.0.2
+
+echo "ip -s link show mydev0:"
+ip -s link show mydev0
+echo "ip -n peer -s link show mydev1:"
+ip -n peer -s link show mydev1
+
+tx0=$(link_stat mydev0 tx_packets)
+rx0=$(link_stat mydev0 rx_packets)
+txb0=$(link_stat mydev0 tx_bytes)
+rxb0=$(link_stat mydev0 rx_bytes)
+txd0=$(link_stat mydev0 tx_dropped)
+rxd0=$(link_stat mydev0 rx_dropped)
+tx1=$(link_stat mydev1 tx_packets peer)
+rx1=$(link_stat mydev1 rx_packets peer)
+txb1=$(link_stat mydev1 tx_bytes peer)
+rxb1=$(link_stat mydev1 rx_bytes peer)
+txd1=$(link_stat mydev1 tx_dropped peer)
+rxd1=$(link_stat mydev1 rx_dropped peer)
+log "mydev0 tx=$tx0/${txb0}B drop=$txd0 rx=$rx0/${rxb0}B drop=$rxd0"
+log "mydev1 tx=$tx1/${txb1}B drop=$txd1 rx=$rx1/${rxb1}B drop=$rxd1"
+
+# 3 echo requests (+ at least one ARP request, unless IPv6/ARP traffic
+# was sent before ping, which only adds to the count).
+[ $((tx0 - tx0_a)) -ge 3 ] || fail "mydev0 sent $((tx0 - tx0_a)) packets during ping, expected >= 3"
+[ "$tx0" -ge 4 ] || fail "mydev0 tx_packets=$tx0, expected >= 4 (3 ICMP echo + ARP)"
+# 3 echo replies (+ the ARP reply) came back.
+[ "$rx0" -ge 4 ] || fail "mydev0 rx_packets=$rx0, expected >= 4 (3 ICMP replies + ARP)"
+[ "$rx1" -ge 4 ] || fail "mydev1 rx_packets=$rx1, expected >= 4"
+[ "$tx1" -ge 4 ] || fail "mydev1 tx_packets=$tx1, expected >= 4"
+
+# Conservation across the wire, both directions: packets that one end
+# transmitted were either received or dropped on receive by the other.
+expect_eq "mydev0 tx_packets == mydev1 rx_packets + rx_dropped" "$tx0" "$((rx1 + rxd1))"
+expect_eq "mydev1 tx_packets == mydev0 rx_packets + rx_dropped" "$tx1" "$((rx0 + rxd0))"
+# Nothing is dropped on an idle, healthy pair.
+expect_eq "mydev0 tx_dropped" "$txd0" 0
+expect_eq "mydev1 tx_dropped" "$txd1" 0
+expect_eq "mydev0 rx_dropped" "$rxd0" 0
+expect_eq "mydev1 rx_dropped" "$rxd1" 0
+# With no drops, bytes are conserved too.
+expect_eq "mydev0 tx_bytes == mydev1 rx_bytes" "$txb0" "$rxb1"
+expect_eq "mydev1 tx_bytes == mydev0 rx_bytes" "$txb1" "$rxb0"
+
+mod_unload
+dev_exists mydev0 && fail "mydev0 still exists after rmmod"
+expect_fail ip -n peer link show mydev1
+expect_ok ip netns del peer
