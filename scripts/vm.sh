@@ -156,8 +156,8 @@ INIT
 
 make_cpio() { # DIR OUT
 	(cd "$1" && find . -print0 | LC_ALL=C sort -z |
-		cpio --null -o -H newc --quiet --reproducible) | gzip -1 >"$2.tmp"
-	mv "$2.tmp" "$2"
+		cpio --null -o -H newc --quiet --reproducible) | gzip -1 >"$2.tmp.$$"
+	mv "$2.tmp.$$" "$2"
 }
 
 build_initramfs() {
@@ -262,8 +262,12 @@ build_initramfs
 [ -n "$OUT" ] || OUT="$BUILD/out"
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-exec 9>"$BUILD/.lock"
-flock -w 60 9 || die "another vm.sh is running (lock $BUILD/.lock)"
+# One VM at a time per results dir (other dirs may run in parallel).
+exec 9>"$OUT/.lock"
+if ! flock -n 9; then
+	info "waiting for another vm.sh using $OUT"
+	flock -w "$TIMEOUT" 9 || die "another vm.sh still holds $OUT/.lock"
+fi
 rm -f "$OUT/status" "$OUT/dmesg.txt" "$OUT/cmd.sh"
 
 # The command, quoted for bash, run from the caller's directory.
