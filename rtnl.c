@@ -140,6 +140,24 @@ static int mynet_validate(struct nlattr *tb[], struct nlattr *data[],
 	return mynet_validate_queues(tb[IFLA_NUM_RX_QUEUES], extack);
 }
 
+static int mynet_check_peer_name(struct net *net, const char *name,
+				 const struct net_device *dev,
+				 const struct nlattr *attr,
+				 struct netlink_ext_ack *extack)
+{
+	if (net_eq(net, dev_net(dev)) && !strcmp(name, dev->name)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "peer name must differ from the device name");
+		return -EEXIST;
+	}
+	if (__dev_get_by_name(net, name)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "peer name is already in use");
+		return -EEXIST;
+	}
+	return 0;
+}
+
 static int mynet_newlink(struct net *src_net, struct net_device *dev,
 			 struct nlattr *tb[], struct nlattr *data[],
 			 struct netlink_ext_ack *extack)
@@ -179,6 +197,16 @@ static int mynet_newlink(struct net *src_net, struct net_device *dev,
 	net = rtnl_link_get_net(src_net, tbp);
 	if (IS_ERR(net))
 		return PTR_ERR(net);
+
+	/* register_netdevice() would refuse these too, without a word. */
+	if (name_assign_type == NET_NAME_USER) {
+		err = mynet_check_peer_name(net, ifname, dev, tbp[IFLA_IFNAME],
+					    extack);
+		if (err) {
+			put_net(net);
+			return err;
+		}
+	}
 
 	peer = rtnl_create_link(net, ifname, name_assign_type, &mynet_link_ops,
 				tbp, extack);
