@@ -139,6 +139,12 @@ if [ -f "$MODULE" ]; then
 else
 	out "# note: $MODULE not found (build it with: make modules KVER=$(uname -r))"
 fi
+# Boot-time complaints are not ours (the module is not loaded yet): note them.
+boot_bad=$(klog_bad_since 0)
+if [ -n "$boot_bad" ]; then
+	out "# note: kernel log already has bad lines before the first test:"
+	while IFS= read -r l; do out "#   $l"; done <<<"$boot_bad"
+fi
 taint0=$(cat /proc/sys/kernel/tainted)
 [ "$taint0" -eq 0 ] || out "# note: kernel already tainted at start: $taint0 ($(taint_letters "$taint0"))"
 
