@@ -29,25 +29,27 @@ expect_ok ip -n peer link set mydev1 up
 # Counters before the traffic of interest.
 tx0_a=$(link_stat mydev0 tx_packets)
 
-expect_ok ping -c 3 -W 2 10.0.0.2
+expect_ok ping -c 3 10.0.0.2
 
 echo "ip -s link show mydev0:"
 ip -s link show mydev0
 echo "ip -n peer -s link show mydev1:"
 ip -n peer -s link show mydev1
 
-tx0=$(link_stat mydev0 tx_packets)
-rx0=$(link_stat mydev0 rx_packets)
-txb0=$(link_stat mydev0 tx_bytes)
-rxb0=$(link_stat mydev0 rx_bytes)
-txd0=$(link_stat mydev0 tx_dropped)
-rxd0=$(link_stat mydev0 rx_dropped)
-tx1=$(link_stat mydev1 tx_packets peer)
-rx1=$(link_stat mydev1 rx_packets peer)
-txb1=$(link_stat mydev1 tx_bytes peer)
-rxb1=$(link_stat mydev1 rx_bytes peer)
-txd1=$(link_stat mydev1 tx_dropped peer)
-rxd1=$(link_stat mydev1 rx_dropped peer)
+# One consistent snapshot of both ends: background traffic (IPv6 DAD/RS,
+# MLD) may still be in flight, so wait until the counters stop moving.
+snapshot() {
+	local q='.[0].stats64 | [.tx.packets, .rx.packets, .tx.bytes, .rx.bytes, .tx.dropped, .rx.dropped] | @tsv'
+	ip -s -j link show dev mydev0 | jq -r "$q"
+	ip -n peer -s -j link show dev mydev1 | jq -r "$q"
+}
+snap=$(wait_stable 30 snapshot) || fail "counters never settled"
+{
+	read -r tx0 rx0 txb0 rxb0 txd0 rxd0
+	read -r tx1 rx1 txb1 rxb1 txd1 rxd1
+} <<<"$snap"
+# Cross-check the snapshot against the lib.sh accessor.
+[ "$(link_stat mydev0 tx_packets)" -ge "$tx0" ] || fail "link_stat disagrees with ip -j"
 log "mydev0 tx=$tx0/${txb0}B drop=$txd0 rx=$rx0/${rxb0}B drop=$rxd0"
 log "mydev1 tx=$tx1/${txb1}B drop=$txd1 rx=$rx1/${rxb1}B drop=$rxd1"
 

@@ -58,6 +58,12 @@
 #   wait_for TIMEOUT_S CMD...  poll CMD (every 0.1 s, output discarded)
 #                              until it succeeds; returns 1 (and logs)
 #                              after TIMEOUT_S (whole seconds)
+#   wait_stable TIMEOUT_S CMD...
+#                              run CMD until two consecutive runs 0.2 s
+#                              apart print the same thing (e.g. counters
+#                              once background IPv6/ARP traffic and NAPI
+#                              are quiet); prints that output, returns 1
+#                              (and logs) after TIMEOUT_S
 #   in_ns NS CMD...            ip netns exec NS CMD...
 #   dev_exists DEV [NETNS]     true if the link exists (in NETNS)
 #   require_cmd CMD...         skip the test unless every CMD is in PATH
@@ -205,6 +211,26 @@ wait_for() {
 			return 1
 		fi
 		sleep 0.1
+	done
+}
+
+wait_stable() {
+	local timeout=$1 deadline prev cur
+	shift
+	deadline=$(( $(date +%s%N) + timeout * 1000000000 ))
+	prev=$("$@") || return 1
+	while :; do
+		sleep 0.2
+		cur=$("$@") || return 1
+		if [ "$cur" = "$prev" ]; then
+			printf '%s\n' "$cur"
+			return 0
+		fi
+		if [ "$(date +%s%N)" -ge "$deadline" ]; then
+			log "wait_stable: output still changing after ${timeout}s: $*" >&2
+			return 1
+		fi
+		prev=$cur
 	done
 }
 
