@@ -40,9 +40,9 @@ mkdir -p /run/netns /run/lock
 
 # shellcheck source=/dev/null
 . /vmout/env.sh
-# A fresh /tmp, unless the checkout itself lives under /tmp.
-case "$VM_REPO/" in
-/tmp/*) ;;
+# A fresh /tmp, unless the checkout or the caller's directory lives there.
+case "$VM_REPO/ $VM_CWD/" in
+/tmp/*|*" /tmp/"*) ;;
 *) mount -t tmpfs -o mode=1777 tmpfs /tmp ;;
 esac
 mkdir -p "$VM_OUT" && mount --bind /vmout "$VM_OUT"

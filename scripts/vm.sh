@@ -99,6 +99,9 @@ command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing; run
 BUSYBOX=/bin/busybox   # from busybox-static
 [ -x "$BUSYBOX" ] || die "busybox missing; run scripts/setup.sh (busybox-static)"
 
+case $REPO in
+*[[:space:]]*) die "the checkout path '$REPO' contains whitespace (it goes on the kernel command line)" ;;
+esac
 mkdir -p "$BUILD"
 
 # ---------------------------------------------------------------- initramfs
@@ -282,6 +285,7 @@ rm -f "$OUT/status" "$OUT/dmesg.txt" "$OUT/cmd.sh"
 {
 	printf 'VM_REPO=%q\n' "$REPO"
 	printf 'VM_OUT=%q\n' "$OUT"
+	printf 'VM_CWD=%q\n' "$PWD"
 	printf 'VM_KVER=%q\n' "$KVER"
 	printf 'VM_ACCEL=%q\n' "$ACCEL"
 } >"$OUT/env.sh"
