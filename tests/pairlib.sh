@@ -1,0 +1,211 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# tests/pairlib.sh - helpers shared by tests 02..09, sourced after lib.sh.
+#
+# The usual topology: mydev0 (10.0.0.1/24, fd00::1/64) in the init netns,
+# mydev1 (10.0.0.2/24, fd00::2/64) in netns "peer".  To make counters
+# exactly predictable the pair is kept quiet: no router solicitations, no
+# DAD, MLD reports only right after up (10 ms interval), and permanent
+# neighbour entries, so no ARP/ND frame ever crosses unless a test sends it.
+#
+#   pair_setup [insmod params...]   load, move mydev1 to $NS, address, up,
+#                                   wait for carrier, settle.  PAIR_IPV6=0
+#                                   disables IPv6 on both ends (then the
+#                                   pair carries nothing but test traffic)
+#   snap ARR DEV [NETNS]            ARR[k]=v for every stats64 counter
+#                                   (rx_packets, tx_bytes, rx_multicast ...)
+#                                   and every `ethtool -S` counter
+#   settle                          wait until no counter of either end
+#                                   moves for 0.5 s
+#   test_cleanup                    if the test defines it, run at exit
+#                                   (before the netns sysfs is unmounted)
+#   check_conservation              exact conservation, both directions
+#   check_tx_dropped_sum DEV [NS]   tx_dropped == sum of the drop reasons
+#   mac_of DEV [NETNS]              the device's MAC address
+#   ping_count N ARGS...            ping -c N ARGS; fail unless N replies
+#                                   (from netns $PING_NS if set)
+
+NS=peer
+ADDR_A=10.0.0.1
+ADDR_B=10.0.0.2
+ADDR6_A=fd00::1
+ADDR6_B=fd00::2
+PAIR_IPV6=${PAIR_IPV6:-1}
+
+# The tx drop reasons that make up tx_dropped (see stats.c).
+TX_DROP_REASONS=(tx_drop_peer_down tx_drop_ring_full tx_drop_runt tx_drop_nomem)
+
+# Run "$@" in netns $1, or in the init netns if $1 is empty.
+ns_run() {
+	local ns=$1
+	shift
+	if [ -n "$ns" ]; then
+		ip netns exec "$ns" "$@"
+	else
+		"$@"
+	fi
+}
+
+mac_of() {
+	ns_run "${2:-}" cat "/sys/class/net/$1/address"
+}
+
+# Keep IPv6 from talking on its own (or switch it off with PAIR_IPV6=0).
+_pair_quiet() {
+	local dev=$1 ns=${2:-} k
+	if [ "$PAIR_IPV6" = 0 ]; then
+		ns_run "$ns" sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1"
+		return
+	fi
+	for k in router_solicitations=0 dad_transmits=0 accept_dad=0 \
+		 mldv1_unsolicited_report_interval=10 \
+		 mldv2_unsolicited_report_interval=10; do
+		ns_run "$ns" sysctl -qw "net.ipv6.conf.$dev.$k"
+	done
+}
+
+pair_setup() {
+	local mac_a mac_b
+	mod_load "$@"
+	wait_for 5 dev_exists mydev1 || fail "mydev1 did not appear"
+	ip netns add "$NS"
+	trap pair_cleanup EXIT
+	peer_sys_mount "$NS"
+	ip link set mydev1 netns "$NS"
+	_pair_quiet mydev0
+	_pair_quiet mydev1 "$NS"
+	ip addr add "$ADDR_A/24" dev mydev0
+	ip -n "$NS" addr add "$ADDR_B/24" dev mydev1
+	mac_a=$(mac_of mydev0)
+	mac_b=$(mac_of mydev1 "$NS")
+	ip neigh replace "$ADDR_B" lladdr "$mac_b" dev mydev0 nud permanent
+	ip -n "$NS" neigh replace "$ADDR_A" lladdr "$mac_a" dev mydev1 nud permanent
+	if [ "$PAIR_IPV6" != 0 ]; then
+		ip addr add "$ADDR6_A/64" dev mydev0 nodad
+		ip -n "$NS" addr add "$ADDR6_B/64" dev mydev1 nodad
+		ip neigh replace "$ADDR6_B" lladdr "$mac_b" dev mydev0 nud permanent
+		ip -n "$NS" neigh replace "$ADDR6_A" lladdr "$mac_a" dev mydev1 nud permanent
+	fi
+	ip link set mydev0 up
+	ip -n "$NS" link set mydev1 up
+	wait_for 5 grep -qx 1 /sys/class/net/mydev0/carrier || fail "mydev0: no carrier"
+	wait_for 5 in_ns "$NS" grep -qx 1 /sys/class/net/mydev1/carrier ||
+		fail "mydev1: no carrier"
+	settle
+}
+
+# sysfs of netns $NS, mounted by pair_setup, so that counters can be read
+# with shell builtins: forks are slow under TCG.
+PEER_SYS=/tmp/pairlib-sys-$NS
+
+_sysdir() { # DEV [NETNS]
+	if [ -n "${2:-}" ]; then
+		echo "/tmp/pairlib-sys-$2/class/net/$1"
+	else
+		echo "/sys/class/net/$1"
+	fi
+}
+
+pair_cleanup() {
+	if declare -F test_cleanup >/dev/null; then
+		test_cleanup || true
+	fi
+	if mountpoint -q "$PEER_SYS" 2>/dev/null; then
+		umount "$PEER_SYS" || true
+	fi
+}
+
+# peer_sys_mount NETNS: mount NETNS's sysfs for snap/settle.
+peer_sys_mount() {
+	local d=/tmp/pairlib-sys-$1
+	mkdir -p "$d"
+	mountpoint -q "$d" || nsenter --net="/run/netns/$1" mount -t sysfs sysfs "$d"
+}
+
+snap() {
+	local -n _snap=$1
+	local dev=$2 ns=${3:-} k v f dir
+	dir=$(_sysdir "$dev" "$ns")
+	_snap=()
+	[ -d "$dir/statistics" ] || fail "snap: no $dir/statistics"
+	for f in "$dir"/statistics/*; do
+		k=${f##*/}
+		[ "$k" = multicast ] && k=rx_multicast
+		read -r v <"$f"
+		_snap["$k"]=$v
+	done
+	while IFS=: read -r k v; do
+		k=${k//[[:space:]]/}
+		v=${v//[[:space:]]/}
+		[ -n "$v" ] && _snap["$k"]=$v
+	done <<<"$(ns_run "$ns" ethtool -S "$dev")"
+	if [ -z "${_snap[tx_packets]:-}" ] || [ -z "${_snap[tx_kicks]:-}" ]; then
+		fail "snap: could not read the counters of $dev"
+	fi
+}
+
+# The stats64 counters of both ends, as one string (builtins only).
+_pair_counters() {
+	local f v out=""
+	for f in /sys/class/net/mydev0/statistics/* \
+		 "$PEER_SYS"/class/net/mydev1/statistics/*; do
+		read -r v <"$f"
+		out+="$v "
+	done
+	echo "$out"
+}
+
+# Wait until no counter of either end moves for 0.5 s.
+settle() {
+	local prev="" cur i
+	for ((i = 0; i < 60; i++)); do
+		cur=$(_pair_counters)
+		[ "$cur" = "$prev" ] && return 0
+		prev=$cur
+		sleep 0.5
+	done
+	fail "counters still moving after 30 s"
+}
+
+# check_conservation [BYTES_DROPPED_AT_1 BYTES_DROPPED_AT_0]
+# Exact: tx of one end == rx + rx_dropped + rx_errors of the other, for
+# packets; for bytes, tx_bytes == rx_bytes + the bytes of the frames the
+# receiver dropped (the driver counts no bytes for those; callers that
+# know them pass them, default 0).
+check_conservation() {
+	local -A a b
+	local drop_b=${1:-0} drop_a=${2:-0}
+	snap a mydev0
+	snap b mydev1 "$NS"
+	log "mydev0: tx ${a[tx_packets]}/${a[tx_bytes]}B drop ${a[tx_dropped]}; rx ${a[rx_packets]}/${a[rx_bytes]}B drop ${a[rx_dropped]} err ${a[rx_errors]}"
+	log "mydev1: tx ${b[tx_packets]}/${b[tx_bytes]}B drop ${b[tx_dropped]}; rx ${b[rx_packets]}/${b[rx_bytes]}B drop ${b[rx_dropped]} err ${b[rx_errors]}"
+	expect_eq "mydev0 tx_packets == mydev1 rx_packets+rx_dropped+rx_errors" \
+		"${a[tx_packets]}" "$((b[rx_packets] + b[rx_dropped] + b[rx_errors]))"
+	expect_eq "mydev1 tx_packets == mydev0 rx_packets+rx_dropped+rx_errors" \
+		"${b[tx_packets]}" "$((a[rx_packets] + a[rx_dropped] + a[rx_errors]))"
+	expect_eq "mydev0 tx_bytes == mydev1 rx_bytes + $drop_b dropped bytes" \
+		"${a[tx_bytes]}" "$((b[rx_bytes] + drop_b))"
+	expect_eq "mydev1 tx_bytes == mydev0 rx_bytes + $drop_a dropped bytes" \
+		"${b[tx_bytes]}" "$((a[rx_bytes] + drop_a))"
+}
+
+check_tx_dropped_sum() {
+	local -A s
+	local r sum=0
+	snap s "$1" "${2:-}"
+	for r in "${TX_DROP_REASONS[@]}"; do
+		[ -n "${s[$r]:-}" ] || fail "$1 has no ethtool counter $r"
+		sum=$((sum + s[$r]))
+	done
+	expect_eq "$1 tx_dropped == ${TX_DROP_REASONS[*]}" "${s[tx_dropped]}" "$sum"
+}
+
+ping_count() {
+	local n=$1 out got
+	shift
+	out=$(ns_run "${PING_NS:-}" ping -c "$n" -i 0.2 -W 2 "$@" 2>&1) || true
+	printf '%s\n' "$out" | tail -n 2 | sed 's/^/# /'
+	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' <<<"$out")
+	expect_eq "replies to ping -c $n $*" "${got:-0}" "$n"
+}
