@@ -13,6 +13,7 @@
 #   --mem MB         guest memory (default 2048, env VM_MEM)
 #   --smp N          guest CPUs (default 2, env VM_SMP)
 #   --accel A        kvm|tcg|auto (default auto, env VM_ACCEL)
+#                    (env VM_CPU: TCG CPU model, default max)
 #   --out DIR        writable results share (default <repo>/build/vm/out)
 #   --default-kver   print the default kernel release and exit
 #   --probe-kvm      only run the KVM probe, print kvm or tcg
@@ -292,7 +293,7 @@ rm -f "$OUT/status" "$OUT/dmesg.txt" "$OUT/cmd.sh"
 
 case $ACCEL in
 kvm) ACCEL_ARGS=(-accel kvm -cpu "${CPU:-host}") ;;
-tcg) ACCEL_ARGS=(-accel 'tcg,thread=multi' -cpu max) ;;
+tcg) ACCEL_ARGS=(-accel 'tcg,thread=multi' -cpu "${VM_CPU:-max}") ;;
 esac
 
 # qboot boots faster than SeaBIOS and prints nothing on the serial line.
