@@ -39,7 +39,7 @@ clean:
 #                               the VM, print KTAP and "N passed, N failed"
 #   make run [KVER=...]         build, then run scripts/demo.sh in the VM
 #   make lint                   shellcheck the lab scripts
-# KVER defaults to the newest /boot/vmlinuz-*-amd64 with headers installed.
+# KVER defaults to the kernel of linux-image-amd64 (scripts/vm.sh --default-kver).
 # (recursive '=': evaluated after `setup` ran, so a fresh machine works)
 LAB_KVER = $(or $(KVER),$(shell scripts/vm.sh --default-kver 2>/dev/null))
 TESTS ?=

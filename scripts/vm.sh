@@ -6,7 +6,8 @@
 # needs insmod/rmmod runs through this script.
 #
 # Usage: scripts/vm.sh [options] [--] CMD [ARG...]
-#   --kver RELEASE   guest kernel (default: newest /boot/vmlinuz-*-amd64
+#   --kver RELEASE   guest kernel (default: the one linux-image-amd64
+#                    depends on, else the newest /boot/vmlinuz-*-amd64
 #                    whose /lib/modules/<kver>/build exists)
 #   --timeout SEC    overall wall-clock limit for the VM (default 1200,
 #                    env VM_TIMEOUT)
@@ -59,8 +60,18 @@ MODE=run
 die() { echo "vm.sh: $*" >&2; exit 125; }
 info() { echo "vm.sh: $*" >&2; }
 
+# The default guest kernel is the distribution's: the one the
+# linux-image-amd64 metapackage depends on (bookworm: 6.1).  Without it,
+# the newest installed kernel that has headers.
 default_kver() {
 	local v k best=""
+	k=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null |
+		grep -o 'linux-image-[^ ,]*-amd64' | head -n1 || true)
+	k=${k#linux-image-}
+	if [ -n "$k" ] && [ -e "/boot/vmlinuz-$k" ] && [ -d "/lib/modules/$k/build" ]; then
+		echo "$k"
+		return
+	fi
 	for v in /boot/vmlinuz-*-amd64; do
 		[ -e "$v" ] || continue
 		k=${v#/boot/vmlinuz-}
