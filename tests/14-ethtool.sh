@@ -1,0 +1,115 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# 14-ethtool: what ethtool and modinfo report.
+#  - ethtool -i: driver "mynetdrv", version = modinfo's version (and
+#    /sys/module/mynetdrv/version), bus-info empty;
+#  - ethtool link state: no carrier (Speed/Duplex Unknown, Link detected:
+#    no) while either end is down, 10000Mb/s Full + link once both are up,
+#    back to no link when the peer goes down;
+#  - ethtool -S: exactly the driver's constant counter names, in order,
+#    none of the standard rtnl_link_stats64 counters duplicated, and the
+#    NAPI/kick counters move with traffic;
+#  - ethtool -T: software tx/rx timestamping, no PHC, no hw modes;
+#  - modinfo: description, license GPL, version, parm numpairs with a
+#    description, alias rtnl-link-mynetdrv.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+NS=t14peer
+
+# The constant counter set. tx_drop_nomem came with d955c16 ("napi: copy
+# zerocopy frags before a frame crosses the pair").
+EXPECTED_STATS="tx_drop_peer_down tx_drop_ring_full tx_drop_runt tx_drop_nomem tx_queue_stops tx_kicks rx_drop_purged rx_polls rx_peer_queue_wakes"
+# What ndo_get_stats64 already reports: must not be repeated in ethtool -S.
+STANDARD="rx_packets tx_packets rx_bytes tx_bytes rx_errors tx_errors rx_dropped tx_dropped multicast rx_length_errors"
+
+# Value of "Key: value" from ethtool output $1.
+field() { sed -n "s/^[[:space:]]*$2:[[:space:]]*//p" <<<"$1" | head -n1; }
+
+# ------------------------------------------------ modinfo
+mi_ver=$(modinfo -F version "$MODULE")
+[[ $mi_ver =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "modinfo version '$mi_ver' is not X.Y.Z"
+log "ok: modinfo version = $mi_ver"
+desc=$(modinfo -F description "$MODULE")
+[ ${#desc} -ge 10 ] || fail "modinfo description too short: '$desc'"
+log "ok: modinfo description = $desc"
+expect_eq "modinfo license" "$(modinfo -F license "$MODULE")" GPL
+expect_eq "modinfo alias" "$(modinfo -F alias "$MODULE")" rtnl-link-mynetdrv
+parm=$(modinfo -F parm "$MODULE")
+expect_eq "modinfo parm count" "$(wc -l <<<"$parm")" 1
+[[ $parm =~ ^numpairs:(.{10,})$ ]] || fail "modinfo parm '$parm': no numpairs with a description"
+log "ok: modinfo parm = $parm"
+
+mod_load
+expect_eq "/sys/module/mynetdrv/version" "$(cat /sys/module/mynetdrv/version)" "$mi_ver"
+expect_eq "/sys/module/mynetdrv/parameters/numpairs" "$(cat /sys/module/mynetdrv/parameters/numpairs)" 1
+
+# ------------------------------------------------ ethtool -i
+out=$(ethtool -i mydev0)
+expect_eq "ethtool -i driver" "$(field "$out" driver)" mynetdrv
+expect_eq "ethtool -i version" "$(field "$out" version)" "$mi_ver"
+expect_eq "ethtool -i bus-info" "$(field "$out" bus-info)" ""
+expect_eq "ethtool -i supports-statistics" "$(field "$out" supports-statistics)" yes
+
+# ------------------------------------------------ link state
+check_link() { # DEV NS SPEED DUPLEX LINK
+	local out
+	if [ -n "$2" ]; then out=$(in_ns "$2" ethtool "$1"); else out=$(ethtool "$1"); fi
+	expect_eq "$1 Speed" "$(field "$out" Speed)" "$3"
+	expect_eq "$1 Duplex" "$(field "$out" Duplex)" "$4"
+	expect_eq "$1 Link detected" "$(field "$out" 'Link detected')" "$5"
+}
+expect_ok ip netns add "$NS"
+expect_ok ip link set mydev1 netns "$NS"
+# Both down.
+check_link mydev0 "" 'Unknown!' 'Unknown! (255)' no
+# Only one end up: still no carrier.
+expect_ok ip link set mydev0 up
+check_link mydev0 "" 'Unknown!' 'Unknown! (255)' no
+check_link mydev1 "$NS" 'Unknown!' 'Unknown! (255)' no
+# Both up.
+expect_ok ip addr add 10.14.0.1/24 dev mydev0
+expect_ok ip -n "$NS" addr add 10.14.0.2/24 dev mydev1
+expect_ok ip -n "$NS" link set mydev1 up
+check_link mydev0 "" 10000Mb/s Full yes
+check_link mydev1 "$NS" 10000Mb/s Full yes
+
+# ------------------------------------------------ ethtool -S
+for dev in mydev0 mydev1; do
+	if [ $dev = mydev1 ]; then out=$(in_ns "$NS" ethtool -S $dev); else out=$(ethtool -S $dev); fi
+	[ "$(head -n1 <<<"$out")" = "NIC statistics:" ] || fail "ethtool -S $dev: unexpected header"
+	got=$(tail -n +2 <<<"$out" | sed 's/^[[:space:]]*//; s/:.*//' | xargs)
+	expect_eq "ethtool -S $dev counter names" "$got" "$EXPECTED_STATS"
+	for s in $STANDARD; do
+		[[ " $got " == *" $s "* ]] && fail "ethtool -S $dev duplicates standard counter $s"
+	done
+done
+log "ok: no standard counter duplicated in ethtool -S"
+expect_eq "ethtool -S count via sset" "$(ethtool -S mydev0 | tail -n +2 | wc -l)" 9
+
+polls0=$(ethtool_stat mydev1 rx_polls "$NS")
+kicks0=$(ethtool_stat mydev0 tx_kicks)
+expect_ok ping -c 5 -i 0.2 -W 2 10.14.0.2
+polls1=$(ethtool_stat mydev1 rx_polls "$NS")
+kicks1=$(ethtool_stat mydev0 tx_kicks)
+[ $((polls1 - polls0)) -ge 5 ] || fail "mydev1 rx_polls moved by $((polls1 - polls0)) over 5 pings, expected >= 5"
+[ $((kicks1 - kicks0)) -ge 5 ] || fail "mydev0 tx_kicks moved by $((kicks1 - kicks0)) over 5 pings, expected >= 5"
+log "ok: rx_polls +$((polls1 - polls0)), tx_kicks +$((kicks1 - kicks0)) over 5 pings"
+for s in tx_drop_peer_down tx_drop_ring_full tx_drop_runt tx_drop_nomem; do
+	expect_eq "mydev0 $s on a healthy pair" "$(ethtool_stat mydev0 $s)" 0
+done
+
+# Peer down: link goes away on this end too.
+expect_ok ip -n "$NS" link set mydev1 down
+check_link mydev0 "" 'Unknown!' 'Unknown! (255)' no
+
+# ------------------------------------------------ ethtool -T
+out=$(ethtool -T mydev0)
+caps=$(sed -n '/^Capabilities:/,/^PTP/{/^[[:space:]]/p}' <<<"$out" | xargs)
+expect_eq "ethtool -T capabilities" "$caps" "software-transmit software-receive software-system-clock"
+expect_eq "ethtool -T PTP Hardware Clock" "$(field "$out" 'PTP Hardware Clock')" none
+expect_eq "ethtool -T hw tx modes" "$(field "$out" 'Hardware Transmit Timestamp Modes')" none
+expect_eq "ethtool -T hw rx filters" "$(field "$out" 'Hardware Receive Filter Modes')" none
+
+mod_unload
