@@ -76,6 +76,9 @@ pair_setup() {
 	ip netns add "$NS"
 	trap pair_cleanup EXIT
 	peer_sys_mount "$NS"
+	# Also for devices moved into $NS later (a move recreates IPv6 state
+	# from the netns defaults).
+	_pair_quiet default "$NS"
 	ip link set mydev1 netns "$NS"
 	_pair_quiet mydev0
 	_pair_quiet mydev1 "$NS"

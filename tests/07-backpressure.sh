@@ -1,0 +1,168 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# 07-backpressure: queue stop/wake, ring-full and peer-down drops.
+# mydev1's NAPI is made slow on purpose (threaded NAPI, its kthread pinned
+# to CPU 0 at SCHED_IDLE) while the senders run on CPU 0, so the 256-slot
+# ring really fills. 60-byte UDP frames to 10.0.0.2:9, IPv4 only,
+# permanent ARP: mydev0 sends nothing but the flood.
+#  1. Under the default qdisc (mq + children), a python UDP flood of N
+#     frames: frames reaching the driver + qdisc drops == N exactly;
+#     tx_drop_ring_full stays 0; tx_queue_stops > 0 and mydev1's
+#     rx_peer_queue_wakes == tx_queue_stops (every stop woken).
+#  2. With `tc qdisc replace dev mydev0 root noqueue`: pktgen (start_xmit)
+#     and a python flood of N frames each: tx_packets + tx_drop_ring_full
+#     == N exactly, ring-full drops > 0, no queue stop.
+#  3. Peer down under flood (qdisc and noqueue): mydev1 goes down and up
+#     while a flood runs; afterwards tx_packets == peer rx_packets +
+#     rx_dropped + rx_errors, tx_bytes == peer rx_bytes + 60 * rx_dropped,
+#     tx_dropped == the sum of the drop reasons.
+# Conservation is checked exactly after each step, and a ping at the end
+# proves no queue is left stopped.
+# TIMEOUT: 180
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=pairlib.sh
+. "$(dirname "$0")/pairlib.sh"
+
+require_cmd python3 taskset chrt tc
+[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
+FRAME=60	# 14 Ethernet + 20 IP + 8 UDP + 18 data
+N=10000
+
+PAIR_IPV6=0 pair_setup
+
+cat >/tmp/flood.py <<'PY'
+import errno, socket, sys, time
+# flood.py COUNT|-SECONDS: send 18-byte UDP datagrams to 10.0.0.2:9;
+# print how many sendto() calls were made (ENOBUFS ones included: the
+# qdisc dropped those and counted them).
+arg = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+data = b'x' * 18
+n = 0
+end = time.time() - arg if arg < 0 else None
+while (n < arg) if end is None else (time.time() < end):
+    try:
+        s.sendto(data, ('10.0.0.2', 9))
+    except OSError as e:
+        if e.errno != errno.ENOBUFS:
+            raise
+    n += 1
+print(n)
+PY
+
+# Slow down mydev1's NAPI: a kthread pinned to CPU 0 at SCHED_IDLE.
+slow_napi() {
+	local pid
+	echo 1 >"$PEER_SYS/class/net/mydev1/threaded" || fail "cannot make mydev1's NAPI threaded"
+	pid=$(pgrep -x 'napi/mydev1-[0-9]*' | head -n1) || true
+	[ -n "$pid" ] || fail "no NAPI kthread for mydev1"
+	taskset -p 1 "$pid" >/dev/null
+	chrt -i -p 0 "$pid"
+	log "mydev1 NAPI kthread $pid: CPU 0, SCHED_IDLE"
+}
+qdisc_drops() {
+	tc -s -j qdisc show dev mydev0 root | jq -r '.[0].drops'
+}
+
+# shellcheck disable=SC2034 # used through delta()'s namerefs
+declare -A a0 b0 a1 b1
+delta() { # a|b COUNTER: its growth between take0 and take1
+	local -n _new=${1}1 _old=${1}0
+	echo $((_new[$2] - _old[$2]))
+}
+take0() { snap a0 mydev0; snap b0 mydev1 "$NS"; }
+take1() { settle; snap a1 mydev0; snap b1 mydev1 "$NS"; }
+
+slow_napi
+
+# ---- 1. under the default qdisc
+log "=== qdisc $(tc qdisc show dev mydev0 root | head -n1)"
+take0
+qd0=$(qdisc_drops)
+sent=$(taskset 1 python3 /tmp/flood.py "$N")
+take1
+qd=$(( $(qdisc_drops) - qd0 ))
+log "python sent $sent; driver got $(delta a tx_packets), qdisc dropped $qd"
+log "tx_queue_stops +$(delta a tx_queue_stops), peer wakes +$(delta b rx_peer_queue_wakes), kicks +$(delta a tx_kicks), peer polls +$(delta b rx_polls)"
+expect_eq "frames sent" "$sent" "$N"
+expect_eq "tx_packets + qdisc drops" "$(( $(delta a tx_packets) + qd ))" "$N"
+expect_eq "tx_bytes" "$(delta a tx_bytes)" "$(( $(delta a tx_packets) * FRAME ))"
+expect_eq "tx_drop_ring_full under a qdisc" "$(delta a tx_drop_ring_full)" 0
+expect_eq "tx_dropped under a qdisc" "$(delta a tx_dropped)" 0
+[ "$(delta a tx_queue_stops)" -gt 0 ] || fail "the ring never filled: no tx_queue_stops"
+expect_eq "peer's rx_peer_queue_wakes == tx_queue_stops" \
+	"$(delta b rx_peer_queue_wakes)" "$(delta a tx_queue_stops)"
+check_conservation
+
+# ---- 2. noqueue
+expect_ok tc qdisc replace dev mydev0 root noqueue
+log "=== qdisc $(tc qdisc show dev mydev0 root | head -n1)"
+modprobe pktgen || skip "no pktgen module"
+pg() { echo "$2" >"/proc/net/pktgen/$1" || fail "pktgen: '$2' to $1 failed"; }
+pg kpktgend_0 rem_device_all
+pg kpktgend_0 "add_device mydev0"
+pg mydev0 "count $N"
+pg mydev0 "pkt_size $FRAME"
+pg mydev0 "dst $ADDR_B"
+pg mydev0 "dst_mac $(mac_of mydev1 "$NS")"
+take0
+pg pgctrl start
+grep -q "Result: OK" /proc/net/pktgen/mydev0 || fail "pktgen: $(grep Result /proc/net/pktgen/mydev0)"
+sofar=$(sed -n 's/.*pkts-sofar: \([0-9]*\).*/\1/p' /proc/net/pktgen/mydev0)
+pg kpktgend_0 rem_device_all
+take1
+log "pktgen sent $sofar: tx_packets +$(delta a tx_packets), ring full +$(delta a tx_drop_ring_full)"
+expect_eq "pktgen frames sent" "$sofar" "$N"
+expect_eq "tx_packets + tx_drop_ring_full (pktgen)" \
+	"$(( $(delta a tx_packets) + $(delta a tx_drop_ring_full) ))" "$N"
+expect_eq "tx_dropped == tx_drop_ring_full" "$(delta a tx_dropped)" "$(delta a tx_drop_ring_full)"
+[ "$(delta a tx_drop_ring_full)" -gt 0 ] || fail "noqueue: ring never full, no tx_drop_ring_full"
+expect_eq "tx_queue_stops under noqueue" "$(delta a tx_queue_stops)" 0
+expect_eq "tx_bytes" "$(delta a tx_bytes)" "$(( $(delta a tx_packets) * FRAME ))"
+check_conservation
+
+take0
+sent=$(taskset 1 python3 /tmp/flood.py "$N")
+take1
+log "python sent $sent: tx_packets +$(delta a tx_packets), ring full +$(delta a tx_drop_ring_full)"
+expect_eq "tx_packets + tx_drop_ring_full (python)" \
+	"$(( $(delta a tx_packets) + $(delta a tx_drop_ring_full) ))" "$sent"
+expect_eq "tx_queue_stops under noqueue" "$(delta a tx_queue_stops)" 0
+check_conservation
+
+# ---- 3. peer down and up under flood
+flap() { # MODE
+	local i
+	take0
+	taskset 1 python3 /tmp/flood.py -3 >/tmp/flood.out &
+	local fpid=$!
+	sleep 1
+	for i in 1 2; do
+		ip -n "$NS" link set dev mydev1 down
+		sleep 0.3
+		ip -n "$NS" link set dev mydev1 up
+		slow_napi
+		sleep 0.4
+	done
+	wait "$fpid" || fail "flood failed"
+	wait_for 5 grep -qx 1 /sys/class/net/mydev0/carrier || fail "no carrier after flapping"
+	take1
+	log "$1: flood sent $(cat /tmp/flood.out); tx_packets +$(delta a tx_packets)," \
+		"peer_down +$(delta a tx_drop_peer_down), ring_full +$(delta a tx_drop_ring_full)," \
+		"stops +$(delta a tx_queue_stops); peer rx +$(delta b rx_packets)," \
+		"purged +$(delta b rx_drop_purged), wakes +$(delta b rx_peer_queue_wakes)"
+	expect_eq "$1: peer rx_dropped == rx_drop_purged" "${b1[rx_dropped]}" "${b1[rx_drop_purged]}"
+	check_conservation "$((b1[rx_dropped] * FRAME))"
+	check_tx_dropped_sum mydev0
+	check_tx_dropped_sum mydev1 "$NS"
+}
+flap noqueue
+expect_ok tc qdisc del dev mydev0 root
+flap "$(tc qdisc show dev mydev0 root | cut -d' ' -f2)"
+
+# Nothing left stopped: traffic still flows both ways.
+ping_count 3 "$ADDR_B"
+settle
+check_conservation "$((b1[rx_dropped] * FRAME))"
