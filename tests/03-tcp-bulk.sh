@@ -20,7 +20,8 @@ require_cmd socat cmp
 SIZE=$((16 * 1024 * 1024))
 PORT=5001
 
-PAIR_IPV6=0 pair_setup
+PAIR_IPV6=0
+pair_setup
 
 head -c "$SIZE" /dev/urandom >/tmp/tcp-send.bin
 declare -A a0 b0 a1 b1

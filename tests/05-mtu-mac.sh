@@ -20,7 +20,8 @@
 # shellcheck source=pairlib.sh
 . "$(dirname "$0")/pairlib.sh"
 
-PAIR_IPV6=0 pair_setup
+PAIR_IPV6=0
+pair_setup
 mtu() { local v; read -r v <"$(_sysdir "$1" "${2:-}")/mtu"; echo "$v"; }
 
 # ---- MTU bounds

@@ -30,7 +30,8 @@ require_cmd python3 taskset chrt tc
 FRAME=60	# 14 Ethernet + 20 IP + 8 UDP + 18 data
 N=10000
 
-PAIR_IPV6=0 pair_setup
+PAIR_IPV6=0
+pair_setup
 
 cat >/tmp/flood.py <<'PY'
 import errno, socket, sys, time

@@ -30,7 +30,8 @@ test_cleanup() {
 	return 0
 }
 
-PAIR_IPV6=0 pair_setup
+PAIR_IPV6=0
+pair_setup
 : >"$OUT"
 in_ns "$NS" socat -u "UDP-RECV:$PORT" "OPEN:$OUT,append" &
 wait_for 10 sh -c "nsenter --net=/run/netns/$NS ss -Hlun | grep -q ':$PORT '" ||

@@ -23,6 +23,8 @@
 #   check_conservation              exact conservation, both directions
 #   check_tx_dropped_sum DEV [NS]   tx_dropped == sum of the drop reasons
 #   mac_of DEV [NETNS]              the device's MAC address
+#   pair_neigh                      (re)install the permanent neighbours
+#                                   (a device going down flushes them)
 #   ping_count N ARGS...            ping -c N ARGS; fail unless N replies
 #                                   (from netns $PING_NS if set)
 
@@ -70,7 +72,6 @@ _pair_quiet() {
 }
 
 pair_setup() {
-	local mac_a mac_b
 	mod_load "$@"
 	wait_for 5 dev_exists mydev1 || fail "mydev1 did not appear"
 	ip netns add "$NS"
@@ -84,16 +85,11 @@ pair_setup() {
 	_pair_quiet mydev1 "$NS"
 	ip addr add "$ADDR_A/24" dev mydev0
 	ip -n "$NS" addr add "$ADDR_B/24" dev mydev1
-	mac_a=$(mac_of mydev0)
-	mac_b=$(mac_of mydev1 "$NS")
-	ip neigh replace "$ADDR_B" lladdr "$mac_b" dev mydev0 nud permanent
-	ip -n "$NS" neigh replace "$ADDR_A" lladdr "$mac_a" dev mydev1 nud permanent
 	if [ "$PAIR_IPV6" != 0 ]; then
 		ip addr add "$ADDR6_A/64" dev mydev0 nodad
 		ip -n "$NS" addr add "$ADDR6_B/64" dev mydev1 nodad
-		ip neigh replace "$ADDR6_B" lladdr "$mac_b" dev mydev0 nud permanent
-		ip -n "$NS" neigh replace "$ADDR6_A" lladdr "$mac_a" dev mydev1 nud permanent
 	fi
+	pair_neigh
 	ip link set mydev0 up
 	ip -n "$NS" link set mydev1 up
 	wait_for 5 grep -qx 1 /sys/class/net/mydev0/carrier || fail "mydev0: no carrier"
@@ -128,6 +124,20 @@ peer_sys_mount() {
 	local d=/tmp/pairlib-sys-$1
 	mkdir -p "$d"
 	mountpoint -q "$d" || nsenter --net="/run/netns/$1" mount -t sysfs sysfs "$d"
+}
+
+# (Re)install the permanent neighbour entries: taking a device down
+# flushes them, even permanent ones.
+pair_neigh() {
+	local mac_a mac_b
+	mac_a=$(mac_of mydev0)
+	mac_b=$(mac_of mydev1 "$NS")
+	ip neigh replace "$ADDR_B" lladdr "$mac_b" dev mydev0 nud permanent
+	ip -n "$NS" neigh replace "$ADDR_A" lladdr "$mac_a" dev mydev1 nud permanent
+	if [ "$PAIR_IPV6" != 0 ]; then
+		ip neigh replace "$ADDR6_B" lladdr "$mac_b" dev mydev0 nud permanent
+		ip -n "$NS" neigh replace "$ADDR6_A" lladdr "$mac_a" dev mydev1 nud permanent
+	fi
 }
 
 snap() {
