@@ -12,7 +12,7 @@
 #    SUnreclaim + Percpu and the active slab object bytes may grow by at
 #    most BOUND_KIB (384) over the 20 cycles; observed noise is 16..128
 #    KiB, mostly task caches (mm_struct, sighand) freed after RCU.
-#    The test measures what four registered devices cost (F, ~0.5 MiB
+#    The test measures what four registered devices cost (F, ~300 KiB
 #    under 6.1/6.12) and fails unless BOUND_KIB is at most half of what
 #    leaking a single net_device per cycle would add (20 * F / 4): so a
 #    leak of even one device per cycle is caught.
