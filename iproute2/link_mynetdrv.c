@@ -51,6 +51,7 @@ static int mynetdrv_parse_opt(struct link_util *lu, int argc, char **argv,
 	char *type = NULL;
 	struct rtattr *data;
 	int ifi_index;
+	size_t len;
 	int err;
 
 	(void)lu;
@@ -86,13 +87,14 @@ static int mynetdrv_parse_opt(struct link_util *lu, int argc, char **argv,
 		return -1;
 
 	/* Room for the peer's struct ifinfomsg; its attributes follow it. */
-	if (NLMSG_ALIGN(n->nlmsg_len) + NLMSG_ALIGN(sizeof(*peer_ifm)) > maxlen) {
+	len = NLMSG_ALIGN(n->nlmsg_len) + NLMSG_ALIGN(sizeof(*peer_ifm));
+	if (len > maxlen) {
 		fprintf(stderr, "mynetdrv: netlink message too long\n");
 		return -1;
 	}
 	peer_ifm = RTA_DATA(data);
 	memset(peer_ifm, 0, sizeof(*peer_ifm));
-	n->nlmsg_len = NLMSG_ALIGN(n->nlmsg_len) + NLMSG_ALIGN(sizeof(*peer_ifm));
+	n->nlmsg_len = len;
 
 	/* Returns how many arguments it consumed; stops after "type X". */
 	err = iplink_parse(argc - 1, argv + 1, (struct iplink_req *)n, &type);
