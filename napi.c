@@ -397,11 +397,13 @@ int mynet_rx_open(struct net_device *dev)
 		rq->index = i;
 		rq->dev = dev;
 		rq->stats = &priv->rx_stats[i];
-		netif_napi_add(dev, &rq->napi, mynet_poll);
+		mynet_napi_add(dev, &rq->napi, mynet_poll, i);
 	}
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		napi_enable(&rx->rq[i].napi);
+		mynet_rx_queue_set_napi(dev, i, &rx->rq[i].napi);
+	}
 
 	rcu_assign_pointer(priv->rx, rx);
 	return 0;
@@ -440,6 +442,7 @@ void mynet_rx_close(struct net_device *dev)
 	synchronize_net();
 
 	for (i = 0; i < rx->num_queues; i++) {
+		mynet_rx_queue_set_napi(dev, i, NULL);
 		napi_disable(&rx->rq[i].napi);
 		mynet_rq_purge(&rx->rq[i]);
 		__netif_napi_del(&rx->rq[i].napi);

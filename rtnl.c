@@ -158,62 +158,64 @@ static int mynet_check_peer_name(struct net *net, const char *name,
 	return 0;
 }
 
-static int mynet_newlink(struct net *src_net, struct net_device *dev,
-			 struct nlattr *tb[], struct nlattr *data[],
-			 struct netlink_ext_ack *extack)
+/*
+ * The peer's attributes: nested under MYNETDRV_INFO_PEER, or none (then
+ * the peer takes dev's, as veth does, under a template name).
+ */
+static int mynet_parse_peer(struct nlattr *tb[], struct nlattr *data[],
+			    struct nlattr *peer_tb[], struct nlattr ***tbp,
+			    struct ifinfomsg **ifmp,
+			    struct netlink_ext_ack *extack)
 {
-	struct nlattr *peer_tb[IFLA_MAX + 1], **tbp = tb;
-	unsigned char name_assign_type;
-	struct ifinfomsg *ifmp = NULL;
-	struct net_device *peer;
-	char ifname[IFNAMSIZ];
-	struct net *net;
+	struct nlattr *nla_peer;
 	int err;
 
-	/* The peer's attributes: nested under MYNETDRV_INFO_PEER, or none
-	 * (then the peer takes dev's, as veth does, under a template name).
-	 */
-	if (data && data[MYNETDRV_INFO_PEER]) {
-		struct nlattr *nla_peer = data[MYNETDRV_INFO_PEER];
+	*tbp = tb;
+	*ifmp = NULL;
+	if (!data || !data[MYNETDRV_INFO_PEER])
+		return 0;
 
-		ifmp = nla_data(nla_peer);
-		err = rtnl_nla_parse_ifinfomsg(peer_tb, nla_peer, extack);
-		if (err < 0)
-			return err;
-		err = mynet_validate(peer_tb, NULL, extack);
-		if (err < 0)
-			return err;
-		tbp = peer_tb;
-	}
+	nla_peer = data[MYNETDRV_INFO_PEER];
+	err = rtnl_nla_parse_ifinfomsg(peer_tb, nla_peer, extack);
+	if (err < 0)
+		return err;
+	err = mynet_validate(peer_tb, NULL, extack);
+	if (err < 0)
+		return err;
+
+	*ifmp = nla_data(nla_peer);
+	*tbp = peer_tb;
+	return 0;
+}
+
+/* Create the peer in @peer_net from @tbp, then register both ends. */
+static int mynet_newlink_pair(struct net *peer_net, struct net_device *dev,
+			      struct nlattr *tb[], struct nlattr *tbp[],
+			      struct ifinfomsg *ifmp,
+			      struct netlink_ext_ack *extack)
+{
+	unsigned char name_assign_type;
+	struct net_device *peer;
+	char ifname[IFNAMSIZ];
+	int err;
 
 	if (ifmp && tbp[IFLA_IFNAME]) {
 		nla_strscpy(ifname, tbp[IFLA_IFNAME], IFNAMSIZ);
 		name_assign_type = NET_NAME_USER;
+		/* register_netdevice() would refuse these too, silently. */
+		err = mynet_check_peer_name(peer_net, ifname, dev,
+					    tbp[IFLA_IFNAME], extack);
+		if (err)
+			return err;
 	} else {
 		strscpy(ifname, "mydev%d", IFNAMSIZ);
 		name_assign_type = NET_NAME_ENUM;
 	}
 
-	net = rtnl_link_get_net(src_net, tbp);
-	if (IS_ERR(net))
-		return PTR_ERR(net);
-
-	/* register_netdevice() would refuse these too, without a word. */
-	if (name_assign_type == NET_NAME_USER) {
-		err = mynet_check_peer_name(net, ifname, dev, tbp[IFLA_IFNAME],
-					    extack);
-		if (err) {
-			put_net(net);
-			return err;
-		}
-	}
-
-	peer = rtnl_create_link(net, ifname, name_assign_type, &mynet_link_ops,
-				tbp, extack);
-	if (IS_ERR(peer)) {
-		put_net(net);
+	peer = rtnl_create_link(peer_net, ifname, name_assign_type,
+				&mynet_link_ops, tbp, extack);
+	if (IS_ERR(peer))
 		return PTR_ERR(peer);
-	}
 
 	/* Without its own attributes the peer would copy dev's MAC. */
 	if (!ifmp || !tbp[IFLA_ADDRESS])
@@ -222,7 +224,6 @@ static int mynet_newlink(struct net *src_net, struct net_device *dev,
 		peer->ifindex = ifmp->ifi_index;
 
 	err = register_netdevice(peer);
-	put_net(net);
 	if (err < 0)
 		goto free_peer;
 
@@ -250,6 +251,48 @@ free_peer:
 	free_netdev(peer);
 	return err;
 }
+
+#ifdef MYNET_HAVE_NEWLINK_PARAMS
+/* The core has resolved, checked and holds the peer's namespace. */
+static int mynet_newlink(struct net_device *dev,
+			 struct rtnl_newlink_params *params,
+			 struct netlink_ext_ack *extack)
+{
+	struct nlattr *peer_tb[IFLA_MAX + 1], **tbp;
+	struct ifinfomsg *ifmp;
+	int err;
+
+	err = mynet_parse_peer(params->tb, params->data, peer_tb, &tbp,
+			       &ifmp, extack);
+	if (err)
+		return err;
+
+	return mynet_newlink_pair(rtnl_newlink_peer_net(params), dev,
+				  params->tb, tbp, ifmp, extack);
+}
+#else
+static int mynet_newlink(struct net *src_net, struct net_device *dev,
+			 struct nlattr *tb[], struct nlattr *data[],
+			 struct netlink_ext_ack *extack)
+{
+	struct nlattr *peer_tb[IFLA_MAX + 1], **tbp;
+	struct ifinfomsg *ifmp;
+	struct net *peer_net;
+	int err;
+
+	err = mynet_parse_peer(tb, data, peer_tb, &tbp, &ifmp, extack);
+	if (err)
+		return err;
+
+	peer_net = rtnl_link_get_net(src_net, tbp);
+	if (IS_ERR(peer_net))
+		return PTR_ERR(peer_net);
+
+	err = mynet_newlink_pair(peer_net, dev, tb, tbp, ifmp, extack);
+	put_net(peer_net);
+	return err;
+}
+#endif
 
 /*
  * Deleting either end deletes both. Called from "ip link del", from
@@ -287,6 +330,10 @@ static const struct nla_policy mynet_policy[MYNETDRV_INFO_MAX + 1] = {
 
 struct rtnl_link_ops mynet_link_ops = {
 	.kind			= MYNET_DRV_NAME,
+#ifdef MYNET_HAVE_LINK_PEER_TYPE
+	/* Lets the core find and check the peer's namespace attributes. */
+	.peer_type		= MYNETDRV_INFO_PEER,
+#endif
 	.priv_size		= sizeof(struct mynet_priv),
 	.alloc			= mynet_link_alloc,
 	.validate		= mynet_validate,
