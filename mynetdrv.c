@@ -142,6 +142,9 @@ void mynet_setup(struct net_device *dev)
 
 	dev->netdev_ops = &mynet_netdev_ops;
 	dev->ethtool_ops = &mynet_ethtool_ops;
+#ifdef MYNET_HAVE_STAT_OPS
+	dev->stat_ops = &mynet_stat_ops;
+#endif
 	dev->rtnl_link_ops = &mynet_link_ops;
 	/* unregister_netdevice() frees the device: no free_netdev() later. */
 	dev->needs_free_netdev = true;

@@ -128,6 +128,10 @@ int mynet_ethtool_stats_count(void);
 void mynet_ethtool_stats_strings(u8 *data);
 void mynet_ethtool_stats_fill(struct net_device *dev, u64 *data);
 
+#ifdef MYNET_HAVE_STAT_OPS
+extern const struct netdev_stat_ops mynet_stat_ops;
+#endif
+
 /* ethtool.c */
 extern const struct ethtool_ops mynet_ethtool_ops;
 

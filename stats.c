@@ -10,10 +10,13 @@
 
 #include <linux/ethtool.h>
 #include <linux/netdevice.h>
+#include <net/netdev_queues.h>
 
 #include "mynetdrv.h"
 
-/* One consistent snapshot of a queue's counters, summed over queues. */
+/* A snapshot of a queue's counters, or their sum over queues. Only u64
+ * members: mynet_tx_sum() and mynet_rx_sum() add them as an array.
+ */
 struct mynet_tx_totals {
 	u64 packets;
 	u64 bytes;
@@ -49,67 +52,68 @@ void mynet_stats_init(struct mynet_priv *priv)
 	}
 }
 
-static void mynet_tx_sum(const struct mynet_priv *priv,
-			 struct mynet_tx_totals *t)
+/* One queue's counters, consistent with each other. */
+static void mynet_tx_read(const struct mynet_tx_stats *s,
+			  struct mynet_tx_totals *q)
 {
-	unsigned int i, start;
+	unsigned int start;
+
+	do {
+		start = u64_stats_fetch_begin(&s->syncp);
+		q->packets = u64_stats_read(&s->packets);
+		q->bytes = u64_stats_read(&s->bytes);
+		q->drop_peer_down = u64_stats_read(&s->drop_peer_down);
+		q->drop_ring_full = u64_stats_read(&s->drop_ring_full);
+		q->drop_runt = u64_stats_read(&s->drop_runt);
+		q->drop_nomem = u64_stats_read(&s->drop_nomem);
+		q->stops = u64_stats_read(&s->stops);
+		q->kicks = u64_stats_read(&s->kicks);
+	} while (u64_stats_fetch_retry(&s->syncp, start));
+}
+
+static void mynet_rx_read(const struct mynet_rx_stats *s,
+			  struct mynet_rx_totals *q)
+{
+	unsigned int start;
+
+	do {
+		start = u64_stats_fetch_begin(&s->syncp);
+		q->packets = u64_stats_read(&s->packets);
+		q->bytes = u64_stats_read(&s->bytes);
+		q->multicast = u64_stats_read(&s->multicast);
+		q->length_errors = u64_stats_read(&s->length_errors);
+		q->drop_purged = u64_stats_read(&s->drop_purged);
+		q->polls = u64_stats_read(&s->polls);
+		q->wakes = u64_stats_read(&s->wakes);
+	} while (u64_stats_fetch_retry(&s->syncp, start));
+}
+
+/* Sum queues [from, to): the totals structs are all u64 counters. */
+static void mynet_tx_sum(const struct mynet_priv *priv, unsigned int from,
+			 unsigned int to, struct mynet_tx_totals *t)
+{
+	struct mynet_tx_totals q;
+	unsigned int i, j;
 
 	memset(t, 0, sizeof(*t));
-	for (i = 0; i < MYNET_MAX_QUEUES; i++) {
-		const struct mynet_tx_stats *s = &priv->tx_stats[i];
-		struct mynet_tx_totals q;
-
-		do {
-			start = u64_stats_fetch_begin(&s->syncp);
-			q.packets = u64_stats_read(&s->packets);
-			q.bytes = u64_stats_read(&s->bytes);
-			q.drop_peer_down = u64_stats_read(&s->drop_peer_down);
-			q.drop_ring_full = u64_stats_read(&s->drop_ring_full);
-			q.drop_runt = u64_stats_read(&s->drop_runt);
-			q.drop_nomem = u64_stats_read(&s->drop_nomem);
-			q.stops = u64_stats_read(&s->stops);
-			q.kicks = u64_stats_read(&s->kicks);
-		} while (u64_stats_fetch_retry(&s->syncp, start));
-
-		t->packets += q.packets;
-		t->bytes += q.bytes;
-		t->drop_peer_down += q.drop_peer_down;
-		t->drop_ring_full += q.drop_ring_full;
-		t->drop_runt += q.drop_runt;
-		t->drop_nomem += q.drop_nomem;
-		t->stops += q.stops;
-		t->kicks += q.kicks;
+	for (i = from; i < to; i++) {
+		mynet_tx_read(&priv->tx_stats[i], &q);
+		for (j = 0; j < sizeof(q) / sizeof(u64); j++)
+			((u64 *)t)[j] += ((u64 *)&q)[j];
 	}
 }
 
-static void mynet_rx_sum(const struct mynet_priv *priv,
-			 struct mynet_rx_totals *t)
+static void mynet_rx_sum(const struct mynet_priv *priv, unsigned int from,
+			 unsigned int to, struct mynet_rx_totals *t)
 {
-	unsigned int i, start;
+	struct mynet_rx_totals q;
+	unsigned int i, j;
 
 	memset(t, 0, sizeof(*t));
-	for (i = 0; i < MYNET_MAX_QUEUES; i++) {
-		const struct mynet_rx_stats *s = &priv->rx_stats[i];
-		struct mynet_rx_totals q;
-
-		do {
-			start = u64_stats_fetch_begin(&s->syncp);
-			q.packets = u64_stats_read(&s->packets);
-			q.bytes = u64_stats_read(&s->bytes);
-			q.multicast = u64_stats_read(&s->multicast);
-			q.length_errors = u64_stats_read(&s->length_errors);
-			q.drop_purged = u64_stats_read(&s->drop_purged);
-			q.polls = u64_stats_read(&s->polls);
-			q.wakes = u64_stats_read(&s->wakes);
-		} while (u64_stats_fetch_retry(&s->syncp, start));
-
-		t->packets += q.packets;
-		t->bytes += q.bytes;
-		t->multicast += q.multicast;
-		t->length_errors += q.length_errors;
-		t->drop_purged += q.drop_purged;
-		t->polls += q.polls;
-		t->wakes += q.wakes;
+	for (i = from; i < to; i++) {
+		mynet_rx_read(&priv->rx_stats[i], &q);
+		for (j = 0; j < sizeof(q) / sizeof(u64); j++)
+			((u64 *)t)[j] += ((u64 *)&q)[j];
 	}
 }
 
@@ -130,8 +134,8 @@ void mynet_get_stats64(struct net_device *dev,
 	struct mynet_tx_totals tx;
 	struct mynet_rx_totals rx;
 
-	mynet_tx_sum(priv, &tx);
-	mynet_rx_sum(priv, &rx);
+	mynet_tx_sum(priv, 0, MYNET_MAX_QUEUES, &tx);
+	mynet_rx_sum(priv, 0, MYNET_MAX_QUEUES, &rx);
 
 	stats->tx_packets = tx.packets;
 	stats->tx_bytes = tx.bytes;
@@ -213,11 +217,66 @@ void mynet_ethtool_stats_fill(struct net_device *dev, u64 *data)
 	struct mynet_rx_totals rx;
 	unsigned int i;
 
-	mynet_tx_sum(priv, &tx);
-	mynet_rx_sum(priv, &rx);
+	mynet_tx_sum(priv, 0, MYNET_MAX_QUEUES, &tx);
+	mynet_rx_sum(priv, 0, MYNET_MAX_QUEUES, &rx);
 
 	for (i = 0; i < ARRAY_SIZE(mynet_tx_ethtool_stats); i++)
 		*data++ = mynet_stat_at(&tx, mynet_tx_ethtool_stats[i].offset);
 	for (i = 0; i < ARRAY_SIZE(mynet_rx_ethtool_stats); i++)
 		*data++ = mynet_stat_at(&rx, mynet_rx_ethtool_stats[i].offset);
 }
+
+#ifdef MYNET_HAVE_STAT_OPS
+/*
+ * Per-queue statistics over netlink ("netdev qstats-get", 6.9). A queue
+ * reports packets and bytes, and a TX queue its ring-full stops; queues
+ * not in use report through the base stats, so that queues + base equal
+ * the ndo_get_stats64 totals.
+ */
+static void mynet_get_queue_stats_rx(struct net_device *dev, int idx,
+				     struct netdev_queue_stats_rx *qs)
+{
+	struct mynet_priv *priv = netdev_priv(dev);
+	struct mynet_rx_totals q;
+
+	mynet_rx_read(&priv->rx_stats[idx], &q);
+	qs->packets = q.packets;
+	qs->bytes = q.bytes;
+}
+
+static void mynet_get_queue_stats_tx(struct net_device *dev, int idx,
+				     struct netdev_queue_stats_tx *qs)
+{
+	struct mynet_priv *priv = netdev_priv(dev);
+	struct mynet_tx_totals q;
+
+	mynet_tx_read(&priv->tx_stats[idx], &q);
+	qs->packets = q.packets;
+	qs->bytes = q.bytes;
+	qs->stop = q.stops;
+}
+
+static void mynet_get_base_stats(struct net_device *dev,
+				 struct netdev_queue_stats_rx *rxs,
+				 struct netdev_queue_stats_tx *txs)
+{
+	struct mynet_priv *priv = netdev_priv(dev);
+	struct mynet_tx_totals tx;
+	struct mynet_rx_totals rx;
+
+	mynet_rx_sum(priv, dev->real_num_rx_queues, MYNET_MAX_QUEUES, &rx);
+	mynet_tx_sum(priv, dev->real_num_tx_queues, MYNET_MAX_QUEUES, &tx);
+
+	rxs->packets = rx.packets;
+	rxs->bytes = rx.bytes;
+	txs->packets = tx.packets;
+	txs->bytes = tx.bytes;
+	txs->stop = tx.stops;
+}
+
+const struct netdev_stat_ops mynet_stat_ops = {
+	.get_queue_stats_rx	= mynet_get_queue_stats_rx,
+	.get_queue_stats_tx	= mynet_get_queue_stats_tx,
+	.get_base_stats		= mynet_get_base_stats,
+};
+#endif
