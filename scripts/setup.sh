@@ -7,6 +7,12 @@
 # `apt-get update && apt-get install` for the ones that are missing, so it
 # is fast on a machine that already has them.  Needs no stdin (CI).
 #
+# Besides the list below it installs the second kernel of the matrix,
+# bookworm's 6.12 line: the newest linux-image-6.12.*+deb12-amd64-unsigned
+# with its linux-headers (chosen with apt-cache, after apt-get update),
+# unless a 6.12.*+deb12-amd64 kernel with headers is already installed.
+# The third one (Debian unstable) lives in a chroot: scripts/kernels.sh.
+#
 # Usage: scripts/setup.sh [--check]
 #   --check   only report missing packages; exit 1 if any are missing.
 #
@@ -25,6 +31,8 @@ PKGS=(
 	gcc make dpkg-dev libc6-dev pkg-config
 	# static checks
 	shellcheck sparse
+	# the sid chroot of the 7.x kernel (scripts/kernels.sh)
+	debootstrap
 )
 # shellcheck disable=SC2206 # word splitting is intended
 [ -n "${SETUP_EXTRA_PKGS:-}" ] && PKGS+=(${SETUP_EXTRA_PKGS})
@@ -35,12 +43,19 @@ for p in "${PKGS[@]}"; do
 	[ "$st" = installed ] || missing+=("$p")
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-	echo "setup: all ${#PKGS[@]} packages present"
+# Is a 6.12 kernel with headers there?
+k612=""
+for v in /boot/vmlinuz-6.12.*+deb12-amd64; do
+	[ -e "$v" ] && [ -d "/lib/modules/${v#/boot/vmlinuz-}/build" ] && k612=${v#/boot/vmlinuz-}
+done
+
+if [ ${#missing[@]} -eq 0 ] && [ -n "$k612" ]; then
+	echo "setup: all ${#PKGS[@]} packages present, and kernel $k612"
 	exit 0
 fi
 
-echo "setup: missing packages: ${missing[*]}"
+[ ${#missing[@]} -eq 0 ] || echo "setup: missing packages: ${missing[*]}"
+[ -n "$k612" ] || echo "setup: missing a 6.12.*+deb12-amd64 kernel with headers"
 [ "${1:-}" = --check ] && exit 1
 
 SUDO=()
@@ -51,6 +66,15 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 "${SUDO[@]}" apt-get update -q </dev/null
+if [ -z "$k612" ]; then
+	img=$(apt-cache pkgnames linux-image-6.12. </dev/null |
+		grep -E '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' | sort -V | tail -n1 || true)
+	[ -n "$img" ] || { echo "setup: apt knows no linux-image-6.12.*+deb12-amd64-unsigned" >&2; exit 1; }
+	rel=${img#linux-image-}
+	rel=${rel%-unsigned}
+	echo "setup: 6.12 kernel: $rel"
+	missing+=("$img" "linux-headers-$rel")
+fi
 "${SUDO[@]}" apt-get install -y -q --no-install-recommends \
 	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
 	"${missing[@]}" </dev/null
