@@ -8,7 +8,9 @@
 # Usage: scripts/vm.sh [options] [--] CMD [ARG...]
 #   --kver RELEASE   guest kernel (default: the one linux-image-amd64
 #                    depends on, else the newest /boot/vmlinuz-*-amd64
-#                    whose /lib/modules/<kver>/build exists)
+#                    whose /lib/modules/<kver>/build exists); also an alias
+#                    of scripts/kernels.sh (6.1, 6.12, 7) or a release
+#                    installed in its sid chroot
 #   --timeout SEC    overall wall-clock limit for the VM (default 1200,
 #                    env VM_TIMEOUT)
 #   --mem MB         guest memory (default 2048, env VM_MEM)
@@ -36,6 +38,11 @@
 #    which mounts proc/sys/dev/devpts/run/tmp/cgroup2, sets the hostname,
 #    brings lo up, runs the command, saves dmesg, reports the status and
 #    powers off.
+#  * A kernel from the sid chroot (scripts/kernels.sh: 7.x) boots from
+#    <chroot>/boot; its initramfs modules come from <chroot>/lib/modules,
+#    and the guest's /init mounts that directory (seen through the root
+#    share) with a RAM overlay on /lib/modules/<kver>, so modprobe works
+#    in the guest.  The userland stays the host's.
 #  * Console is ttyS0, streamed to stdout ('\r' stripped).
 #  * KVM is used if a short probe (a tiny initramfs that powers off, 15 s
 #    limit per CPU model tried) succeeds; the result is cached per host boot
@@ -103,17 +110,26 @@ done
 [ -n "$KVER" ] || KVER=$(default_kver)
 if [ "$MODE" = default-kver ]; then echo "$KVER"; exit 0; fi
 
-KERNEL=/boot/vmlinuz-$KVER
-MODDIR=/lib/modules/$KVER
+# KROOT: the root holding the kernel's /boot and /lib/modules: "/", or the
+# sid chroot of scripts/kernels.sh (7.x).  An alias (6.12, 7) is resolved.
+KROOT=/
+if [ ! -e "/boot/vmlinuz-$KVER" ]; then
+	KVER=$("$SELF_DIR/kernels.sh" resolve "$KVER") || die "no kernel '$KVER'"
+	KROOT=$("$SELF_DIR/kernels.sh" root "$KVER") || die "no kernel '$KVER'"
+fi
+KERNEL=${KROOT%/}/boot/vmlinuz-$KVER
+MODDIR=${KROOT%/}/lib/modules/$KVER
 [ -r "$KERNEL" ] || die "kernel $KERNEL not found (install linux-image-$KVER)"
 [ -d "$MODDIR" ] || die "$MODDIR not found"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing; run scripts/setup.sh"
 BUSYBOX=/bin/busybox   # from busybox-static
 [ -x "$BUSYBOX" ] || die "busybox missing; run scripts/setup.sh (busybox-static)"
 
-case $REPO in
-*[[:space:]]*) die "the checkout path '$REPO' contains whitespace (it goes on the kernel command line)" ;;
-esac
+for p in "$REPO" "$KROOT"; do
+	case $p in
+	*[[:space:]]*) die "the path '$p' contains whitespace (it goes on the kernel command line)" ;;
+	esac
+done
 mkdir -p "$BUILD"
 
 # ---------------------------------------------------------------- initramfs
@@ -124,13 +140,14 @@ ROOT_MODULES=(virtio_pci 9pnet_virtio 9p overlay)
 module_paths() {
 	local m
 	for m in "${ROOT_MODULES[@]}"; do
-		modprobe -S "$KVER" --show-depends "$m" 2>/dev/null |
+		modprobe -S "$KVER" -d "$KROOT" --show-depends "$m" 2>/dev/null |
 			awk '$1 == "insmod" { print $2 }'
 	done | awk '!seen[$0]++'
 }
 
 # /init of the initramfs (busybox sh).  Kernel command line carries
-# vm.guest=<path of vm-guest.sh> (it lives in the repo, seen through the root).
+# vm.guest=<path of vm-guest.sh> (it lives in the repo, seen through the root)
+# and, for a kernel from a chroot, vm.kroot=<chroot path on the host>.
 read -r -d '' INIT_SCRIPT <<'INIT' || true
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -143,8 +160,12 @@ for m in $(cat /modules.order); do
 	insmod "/lib/modules/$m" || emerg "insmod $m failed"
 done
 guest=/bin/false
+kroot=""
 for a in $(cat /proc/cmdline); do
-	case $a in vm.guest=*) guest=${a#vm.guest=} ;; esac
+	case $a in
+	vm.guest=*) guest=${a#vm.guest=} ;;
+	vm.kroot=*) kroot=${a#vm.kroot=} ;;
+	esac
 done
 mkdir -p /lower /upper /newroot
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot /lower ||
@@ -153,6 +174,16 @@ mount -t tmpfs -o mode=0755 tmpfs /upper
 mkdir -p /upper/up /upper/work
 mount -t overlay overlay -o lowerdir=/lower,upperdir=/upper/up,workdir=/upper/work /newroot ||
 	emerg "cannot mount overlay root"
+if [ -n "$kroot" ]; then
+	# The kernel's modules live in a chroot under the host root: put them
+	# (writable through a RAM overlay) where modprobe looks.
+	kver=$(uname -r)
+	mods=/newroot/lib/modules
+	[ -L /newroot/lib ] && mods=/newroot/usr/lib/modules
+	mkdir -p "$mods/$kver" /upper/mods-up /upper/mods-work
+	mount -t overlay overlay -o "lowerdir=/lower$kroot/lib/modules/$kver,upperdir=/upper/mods-up,workdir=/upper/mods-work" "$mods/$kver" ||
+		emerg "cannot mount $kroot/lib/modules/$kver"
+fi
 mkdir -p /newroot/vmout
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=none results /newroot/vmout ||
 	emerg "cannot mount results share"
@@ -299,6 +330,7 @@ rm -f "$OUT/status" "$OUT/dmesg.txt" "$OUT/cmd.sh"
 	printf 'VM_OUT=%q\n' "$OUT"
 	printf 'VM_CWD=%q\n' "$PWD"
 	printf 'VM_KVER=%q\n' "$KVER"
+	printf 'VM_KROOT=%q\n' "$KROOT"
 	printf 'VM_ACCEL=%q\n' "$ACCEL"
 } >"$OUT/env.sh"
 
@@ -313,6 +345,7 @@ BIOS_ARGS=()
 
 APPEND="console=ttyS0 panic=-1 quiet loglevel=4 log_buf_len=8M"
 APPEND+=" rdinit=/init vm.guest=$REPO/scripts/vm-guest.sh"
+[ "$KROOT" = / ] || APPEND+=" vm.kroot=$KROOT"
 
 info "booting $KVER ($ACCEL, ${MEM}M, smp $SMP, timeout ${TIMEOUT}s)"
 start=$(date +%s)
