@@ -2,11 +2,13 @@
 #
 # Out-of-tree build of mynetdrv.ko, plus the lab targets (see README.md).
 
-# KDIR: an explicit KDIR= wins; then KVER=<release>; then the running
+# KDIR: an explicit KDIR= wins; then KVER=<release or alias>, which
+# scripts/kernels.sh resolves (6.1, 6.12, 7: see `scripts/kernels.sh --help`;
+# a 7.x kernel lives in a sid chroot and is built in it); then the running
 # kernel's build dir when it exists; else the newest installed one.
 ifeq ($(origin KDIR),undefined)
   ifneq ($(KVER),)
-    KDIR := /lib/modules/$(KVER)/build
+    VIA_KERNELS_SH := 1
   else ifneq ($(wildcard /lib/modules/$(shell uname -r)/build),)
     KDIR := /lib/modules/$(shell uname -r)/build
   else
@@ -16,10 +18,22 @@ endif
 
 PWD := $(shell pwd)
 
-.PHONY: all modules clean setup lab-build check run lint
+.PHONY: all modules clean setup lab-kernel lab-build check check-matrix run lint
 
 all: modules
 
+# Passed on to the kernel's make when it runs in the sid chroot.
+KBUILD_ARGS = $(foreach v,W C V,$(if $($(v)),$(v)=$($(v))))
+
+ifdef VIA_KERNELS_SH
+modules:
+	@scripts/kernels.sh prepare $(KVER)
+	@echo "mynetdrv: building against $(KVER) ($$(scripts/kernels.sh resolve $(KVER)))"
+	@scripts/kernels.sh kbuild $(KVER) $(PWD) modules $(KBUILD_ARGS)
+
+clean:
+	@scripts/kernels.sh kbuild $(KVER) $(PWD) clean
+else
 modules:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || \
 		{ echo "mynetdrv: no kernel build dir (KDIR='$(KDIR)');" \
@@ -29,6 +43,7 @@ modules:
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(PWD) clean
+endif
 
 # ---------------------------------------------------------------- lab
 # The host never loads the module: `check` and `run` boot a QEMU guest on
@@ -37,23 +52,35 @@ clean:
 #   make check [KVER=...] [TESTS="01 05"]
 #                               build module + plugin, run tests/run.sh in
 #                               the VM, print KTAP and "N passed, N failed"
+#                               (KVER: a release or 6.1, 6.12, 7)
+#   make check-matrix [MATRIX="6.1 6.12 7"]
+#                               W=1 C=2 build + make check on each kernel,
+#                               then one summary table (scripts/matrix.sh)
 #   make run [KVER=...]         build, then run scripts/demo.sh in the VM
 #   make lint                   shellcheck the lab scripts
 # KVER defaults to the kernel of linux-image-amd64 (scripts/vm.sh --default-kver).
-# (recursive '=': evaluated after `setup` ran, so a fresh machine works)
-LAB_KVER = $(or $(KVER),$(shell scripts/vm.sh --default-kver 2>/dev/null))
+# (recursive '=': evaluated after `setup` and `lab-kernel` ran, so a fresh
+# machine works; lab-kernel creates the sid chroot when KVER needs it)
+LAB_KVER = $(shell scripts/kernels.sh resolve $(KVER))
 TESTS ?=
+MATRIX ?= 6.1 6.12 7
 
 setup:
 	@scripts/setup.sh
 
-lab-build: setup
+lab-kernel: setup
+	@scripts/kernels.sh prepare $(KVER)
+
+lab-build: lab-kernel
 	@test -n "$(LAB_KVER)" || { echo "no guest kernel with headers found" >&2; exit 1; }
 	$(MAKE) --no-print-directory modules KVER=$(LAB_KVER)
 	@if [ -f iproute2/Makefile ]; then $(MAKE) --no-print-directory -C iproute2; fi
 
 check: lab-build
 	@scripts/check.sh --kver $(LAB_KVER) $(TESTS)
+
+check-matrix: setup
+	@scripts/matrix.sh $(MATRIX)
 
 run: lab-build
 	@scripts/vm.sh --kver $(LAB_KVER) -- scripts/demo.sh
