@@ -59,13 +59,19 @@ PY
 
 # Slow down mydev1's NAPI: a kthread pinned to CPU 0 at SCHED_IDLE.
 slow_napi() {
-	local pid
+	local pid slowed=""
 	echo 1 >"$PEER_SYS/class/net/mydev1/threaded" || fail "cannot make mydev1's NAPI threaded"
-	pid=$(pgrep -x 'napi/mydev1-[0-9]*' | head -n1) || true
-	[ -n "$pid" ] || fail "no NAPI kthread for mydev1"
-	taskset -p 1 "$pid" >/dev/null
-	chrt -i -p 0 "$pid"
-	log "mydev1 NAPI kthread $pid: CPU 0, SCHED_IDLE"
+	# Right after an up, the kthread of the previous open may still be
+	# listed while it exits: slow down every one that is still there.
+	for pid in $(pgrep -x 'napi/mydev1-[0-9]*'); do
+		if ! taskset -p 1 "$pid" >/dev/null 2>&1 ||
+		   ! chrt -i -p 0 "$pid" 2>/dev/null; then
+			continue
+		fi
+		log "mydev1 NAPI kthread $pid: CPU 0, SCHED_IDLE"
+		slowed=1
+	done
+	[ -n "$slowed" ] || fail "no NAPI kthread for mydev1"
 }
 qdisc_drops() {
 	tc -s -j qdisc show dev mydev0 root | jq -r '.[0].drops'
