@@ -26,26 +26,6 @@ NSL=t10left
 NSR=t10right
 NSP=t10peer
 
-# Names of all links in the init netns (or in netns $1), space-separated,
-# in ifindex order. Cheap, unlike "ip link show dev NAME" for an absent
-# NAME: that makes the kernel try request_module("netdev-NAME"), a modprobe
-# run that costs about a second under TCG (and every fork+exec costs
-# ~0.2 s there, hence the bash builtins below).
-names() {
-	local -a nsa=() out=()
-	local list name rest
-	[ -n "${1:-}" ] && nsa=(-n "$1")
-	# No "< <(...)": the guest has no /dev/fd for process substitution.
-	list=$(ip "${nsa[@]}" -o link show)
-	while read -r _ name rest; do
-		name=${name%:}
-		out+=("${name%@*}")
-	done <<<"$list"
-	echo "${out[*]}"
-}
-
-has_dev() { [[ " $(names "${2:-}") " == *" $1 "* ]]; }
-
 # Number of mynetdrv devices in the init netns (or in netns $1).
 count_kind() {
 	local -a nsa=()
@@ -74,16 +54,16 @@ in_ns_opt() {
 bad_add() {
 	local re=$1 ns=$2 err rc=0 before bns="" after ans=""
 	shift 3
-	before=$(names)
-	[ -n "$ns" ] && bns=$(names "$ns")
+	before=$(link_names)
+	[ -n "$ns" ] && bns=$(link_names "$ns")
 	err=$(ip "$@" 2>&1 >/dev/null) || rc=$?
 	[ "$rc" -ne 0 ] || fail "ip $* succeeded, expected it to fail"
 	shopt -s nocasematch
 	[[ $err =~ $re ]] || fail "ip $*: stderr '${err//$'\n'/ }' does not match /$re/"
 	shopt -u nocasematch
 	log "ok: ip $* -> exit $rc: ${err%%$'\n'*}"
-	after=$(names)
-	[ -n "$ns" ] && ans=$(names "$ns")
+	after=$(link_names)
+	[ -n "$ns" ] && ans=$(link_names "$ns")
 	[ "$after" = "$before" ] ||
 		fail "ip $*: links in init netns changed: before [$before] after [$after]"
 	[ "$ans" = "$bns" ] ||
@@ -196,22 +176,22 @@ log "ok: right0 received $((rx1 - rx0)) frames during ping"
 
 # Delete the dev end from inside its netns: both ends go.
 expect_ok ip -n "$NSL" link del left0
-has_dev left0 "$NSL" && fail "left0 survived its deletion"
-has_dev right0 "$NSR" && fail "right0 survived deletion of its peer left0"
+dev_exists left0 "$NSL" && fail "left0 survived its deletion"
+dev_exists right0 "$NSR" && fail "right0 survived deletion of its peer left0"
 expect_eq "mynetdrv devices in $NSR" "$(count_kind "$NSR")" 0
 
 # Delete the peer end: both ends go.
 expect_ok ip link add name left0 type mynetdrv peer name right0
 expect_ok ip link del right0
-has_dev right0 && fail "right0 survived its deletion"
-has_dev left0 && fail "left0 survived deletion of its peer right0"
+dev_exists right0 && fail "right0 survived its deletion"
+dev_exists left0 && fail "left0 survived deletion of its peer right0"
 expect_eq "mynetdrv devices" "$(count_kind)" 0
 
 # ------------------------------------------------ peer created in a netns
 expect_ok ip netns add "$NSP"
 expect_ok ip link add name left1 type mynetdrv peer name right1 netns "$NSP"
-has_dev right1 && fail "right1 was created in the init netns"
-has_dev right1 "$NSP" || fail "right1 is not in netns $NSP"
+dev_exists right1 && fail "right1 was created in the init netns"
+dev_exists right1 "$NSP" || fail "right1 is not in netns $NSP"
 check_pair left1 "" right1 "$NSP"
 nsid_p=$(ip -j netns list | jq -r --arg n "$NSP" '.[] | select(.name == $n) | .id')
 [[ -n "$nsid_p" && "$nsid_p" != null ]] || fail "no nsid for $NSP in the init netns"
@@ -226,7 +206,7 @@ check_pair right1 "" same1 "$NSP"
 expect_ok ip link add name same2 type mynetdrv peer name same2 netns "$NSP"
 check_pair same2 "" same2 "$NSP"
 expect_ok ip link del same2
-has_dev same2 "$NSP" && fail "same2 in $NSP survived deletion of its peer"
+dev_exists same2 "$NSP" && fail "same2 in $NSP survived deletion of its peer"
 expect_ok ip link del right1
 expect_ok ip link del left1
 expect_eq "mynetdrv devices" "$(count_kind)" 0
@@ -235,7 +215,7 @@ expect_eq "mynetdrv devices in $NSP" "$(count_kind "$NSP")" 0
 # ------------------------------------------------ no "peer": mydev%d
 expect_ok ip link add name solo0 type mynetdrv
 expect_eq "mynetdrv devices" "$(count_kind)" 2
-has_dev mydev0 || fail "peer without a name was not called mydev0: $(ip -br link | tr '\n' ' ')"
+dev_exists mydev0 || fail "peer without a name was not called mydev0: $(ip -br link | tr '\n' ' ')"
 check_pair solo0 "" mydev0 ""
 expect_eq "mydev0 name_assign_type (enum)" "$(cat /sys/class/net/mydev0/name_assign_type)" 1
 expect_eq "solo0 name_assign_type (user)" "$(cat /sys/class/net/solo0/name_assign_type)" 3
@@ -312,7 +292,7 @@ bad_add 'unknown argument "bogus"' "" -- \
 # sort may be left either.
 bad_add 'mtu greater than device maximum' "" -- \
 	link add name badmtu2 mtu 9001 type mynetdrv
-has_dev mydev1 && fail "a failed add left mydev1 behind"
+dev_exists mydev1 && fail "a failed add left mydev1 behind"
 
 # The pair that existed before all this is intact.
 check_pair left0 "" right0 ""

@@ -21,23 +21,6 @@ NSA=t11a
 NSB=t11b
 NSC=t11c
 
-# Link names of the init netns (or netns $1), space-separated. Avoids
-# "ip link show dev ABSENT", which triggers a ~1 s request_module() under
-# TCG, and process substitution (the guest has no /dev/fd).
-names() {
-	local -a nsa=() out=()
-	local list name rest
-	[ -n "${1:-}" ] && nsa=(-n "$1")
-	list=$(ip "${nsa[@]}" -o link show)
-	while read -r _ name rest; do
-		name=${name%:}
-		out+=("${name%@*}")
-	done <<<"$list"
-	echo "${out[*]}"
-}
-
-has_dev() { [[ " $(names "${2:-}") " == *" $1 "* ]]; }
-
 # jqfield DEV JQPATH [NETNS]: one field of ip -d -j link show, "none" if absent.
 jqfield() {
 	local -a nsa=()
@@ -103,7 +86,7 @@ count_kind() {
 	ip "${nsa[@]}" -d -j link show | jq '[.[] | select(.linkinfo.info_kind == "mynetdrv")] | length'
 }
 
-gone() { ! has_dev "$1" "${2:-}"; }
+gone() { ! dev_exists "$1" "${2:-}"; }
 
 klog_start=$(dmesg | wc -l)
 
@@ -114,8 +97,8 @@ expect_ok ip netns add "$NSC"
 
 # ------------------------------------------------ mydev1 in A
 expect_ok ip link set mydev1 netns "$NSA"
-has_dev mydev1 "$NSA" || fail "mydev1 not in $NSA"
-has_dev mydev1 && fail "mydev1 still in the init netns"
+dev_exists mydev1 "$NSA" || fail "mydev1 not in $NSA"
+dev_exists mydev1 && fail "mydev1 still in the init netns"
 check_cross mydev0 "" mydev1 "$NSA"
 expect_ok ip addr add 10.11.0.1/24 dev mydev0
 expect_ok ip link set mydev0 up
@@ -125,8 +108,8 @@ expect_ok ping -c 3 -i 0.2 -W 2 10.11.0.2
 
 # ------------------------------------------------ mydev0 in B, mydev1 in A
 expect_ok ip link set mydev0 netns "$NSB"
-has_dev mydev0 "$NSB" || fail "mydev0 not in $NSB"
-has_dev mydev0 && fail "mydev0 still in the init netns"
+dev_exists mydev0 "$NSB" || fail "mydev0 not in $NSB"
+dev_exists mydev0 && fail "mydev0 still in the init netns"
 check_cross mydev0 "$NSB" mydev1 "$NSA"
 # Moving a device brings it down and drops its addresses.
 expect_ok ip -n "$NSB" addr add 10.11.0.1/24 dev mydev0
@@ -137,7 +120,7 @@ expect_ok in_ns "$NSA" ping -c 3 -i 0.2 -W 2 10.11.0.1
 
 # ------------------------------------------------ both in A
 expect_ok ip -n "$NSB" link set mydev0 netns "$NSA"
-has_dev mydev0 "$NSB" && fail "mydev0 still in $NSB"
+dev_exists mydev0 "$NSB" && fail "mydev0 still in $NSB"
 check_same mydev0 mydev1 "$NSA"
 expect_ok ip -n "$NSA" addr add 10.11.0.1/24 dev mydev0
 expect_ok ip -n "$NSA" link set mydev0 up
@@ -155,7 +138,7 @@ log "ok: mydev1 received $((rx1 - rx0)) frames from 3 broadcast pings in one net
 # ------------------------------------------------ both back to init
 expect_ok ip -n "$NSA" link set mydev0 netns 1
 expect_ok ip -n "$NSA" link set mydev1 netns 1
-expect_eq "links left in $NSA" "$(names "$NSA")" lo
+expect_eq "links left in $NSA" "$(link_names "$NSA")" lo
 check_same mydev0 mydev1
 
 # ------------------------------------------------ netns del deletes the pair
@@ -167,8 +150,8 @@ expect_eq "mynetdrv devices in init" "$(count_kind)" 0
 
 # 2. ip-link pair, dev in B, peer in C: delete B (holds the dev end).
 expect_ok ip link add name t11d0 netns "$NSB" type mynetdrv peer name t11p0 netns "$NSC"
-has_dev t11d0 "$NSB" || fail "t11d0 not created in $NSB"
-has_dev t11p0 "$NSC" || fail "t11p0 not created in $NSC"
+dev_exists t11d0 "$NSB" || fail "t11d0 not created in $NSB"
+dev_exists t11p0 "$NSC" || fail "t11p0 not created in $NSC"
 check_cross t11d0 "$NSB" t11p0 "$NSC"
 expect_ok ip netns del "$NSB"
 wait_for 15 gone t11p0 "$NSC" || fail "t11p0 (in $NSC) survived deletion of netns $NSB holding its peer"
@@ -200,7 +183,7 @@ mod_unload
 mod_loaded && fail "mynetdrv still loaded"
 expect_eq "mynetdrv devices in init" "$(count_kind)" 0
 for ns in "$NSA" "$NSB" "$NSC"; do
-	expect_eq "links left in $ns after rmmod" "$(names "$ns")" lo
+	expect_eq "links left in $ns after rmmod" "$(link_names "$ns")" lo
 done
 
 bad=$(dmesg | tail -n +"$((klog_start + 1))" | grep -E 'unregister_netdevice: waiting|WARNING|BUG' || true)
