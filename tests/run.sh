@@ -128,6 +128,20 @@ cleanup_after_test() { # CGDIR -> prints problems, returns 1 on failure
 }
 
 # ------------------------------------------------------------ run
+# Hold the kernel's RX timestamp static key (netstamp_needed_key) on for
+# the whole run. Otherwise every ping flips it and the kernel re-patches
+# the receive path's code while other CPUs run it; QEMU's multi-threaded
+# TCG has executed a stale int3 from that patching ("Oops: int3" in
+# netif_receive_skb_list_internal, seen once on 7.2). Real CPUs do not
+# need this, and it changes no result: the key only decides whether
+# received skbs get a timestamp early.
+python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_TIMESTAMP, 1)
+time.sleep(1 << 30)' &
+stamp_holder=$!
+trap 'kill "$stamp_holder" 2>/dev/null' EXIT
+
 total=$(( ${#tests[@]} + 1 ))
 out "KTAP version 1"
 out "1..$total"
