@@ -127,13 +127,8 @@ const struct net_device_ops mynet_netdev_ops = {
 			 NETIF_F_RXCSUM | NETIF_F_HIGHDMA | \
 			 NETIF_F_GSO_SOFTWARE)
 
-/**
- * mynet_setup() - make an Ethernet device a mynetdrv device
- * @dev: a device fresh from alloc_etherdev_mqs()
- *
- * Everything ether_setup() does not already do for a mynetdrv device.
- */
-void mynet_setup(struct net_device *dev)
+/* Everything ether_setup() does not already do for a mynetdrv device. */
+static void mynet_setup(struct net_device *dev)
 {
 	struct mynet_priv *priv = netdev_priv(dev);
 

@@ -110,7 +110,6 @@ struct mynet_priv {
 
 /* mynetdrv.c */
 extern const struct net_device_ops mynet_netdev_ops;
-void mynet_setup(struct net_device *dev);
 struct net_device *mynet_alloc(const char *name,
 			       unsigned char name_assign_type,
 			       unsigned int txqs, unsigned int rxqs);
@@ -138,6 +137,5 @@ extern const struct ethtool_ops mynet_ethtool_ops;
 /* rtnl.c */
 extern struct rtnl_link_ops mynet_link_ops;
 int mynet_create_pair(struct net *net);
-void mynet_link_peers(struct net_device *a, struct net_device *b);
 
 #endif /* _MYNETDRV_H */

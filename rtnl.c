@@ -16,14 +16,8 @@
 
 #include "mynetdrv.h"
 
-/**
- * mynet_link_peers() - tie two registered devices into a pair
- * @a: one end
- * @b: the other end
- *
- * Context: RTNL held.
- */
-void mynet_link_peers(struct net_device *a, struct net_device *b)
+/* Tie two registered devices into a pair. Context: RTNL held. */
+static void mynet_link_peers(struct net_device *a, struct net_device *b)
 {
 	struct mynet_priv *pa = netdev_priv(a);
 	struct mynet_priv *pb = netdev_priv(b);
