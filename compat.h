@@ -10,12 +10,8 @@
 #define _MYNET_COMPAT_H
 
 #include <linux/compiler.h>
+#include <linux/hrtimer.h>
 #include <linux/netdevice.h>
-
-/* Bounds annotation for flexible arrays, from 6.6. */
-#ifndef __counted_by
-#define __counted_by(member)
-#endif
 
 /*
  * NAPI instances with persistent configuration (6.13): a queue's NAPI ID
@@ -44,6 +40,34 @@ static inline void mynet_rx_queue_set_napi(struct net_device *dev,
 {
 #ifdef MYNET_HAVE_QUEUE_SET_NAPI
 	netif_queue_set_napi(dev, index, NETDEV_QUEUE_TYPE_RX, napi);
+#endif
+}
+
+/*
+ * The largest frame the receiving stack takes whole (6.3 added a
+ * separate IPv4 limit and this helper to pick the right one).
+ */
+static inline unsigned int mynet_gro_max_size(const struct net_device *dev,
+					      const struct sk_buff *skb)
+{
+#ifdef MYNET_HAVE_GRO_MAX_SIZE_HELPER
+	return netif_get_gro_max_size(dev, skb);
+#else
+	return READ_ONCE(dev->gro_max_size);
+#endif
+}
+
+/* hrtimer_setup() (6.13) replaced hrtimer_init() plus a function store. */
+typedef enum hrtimer_restart (*mynet_hrtimer_fn)(struct hrtimer *);
+
+static inline void mynet_hrtimer_setup(struct hrtimer *timer,
+				       mynet_hrtimer_fn fn)
+{
+#ifdef MYNET_HAVE_HRTIMER_SETUP
+	hrtimer_setup(timer, fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+#else
+	hrtimer_init(timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	timer->function = fn;
 #endif
 }
 

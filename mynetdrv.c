@@ -10,6 +10,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/etherdevice.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -47,6 +48,20 @@ MODULE_PARM_DESC(numpairs,
 		 "Pairs created at load, mydev0<->mydev1, mydev2<->mydev3, ... (0-"
 		 __stringify(MYNET_MAX_PAIRS) ", default 1)");
 
+/* Carrier follows the pair: both ends up, or no link. */
+static void mynet_set_carrier(struct net_device *dev, bool on)
+{
+	struct mynet_priv *priv = netdev_priv(dev);
+
+	if (netif_carrier_ok(dev) == on)
+		return;
+	if (on)
+		netif_carrier_on(dev);
+	else
+		netif_carrier_off(dev);
+	netif_info(priv, link, dev, "link %s\n", on ? "up" : "down");
+}
+
 static int mynet_open(struct net_device *dev)
 {
 	struct mynet_priv *priv = netdev_priv(dev);
@@ -62,8 +77,8 @@ static int mynet_open(struct net_device *dev)
 	/* A link needs both ends: carrier comes up when the second opens. */
 	peer = rtnl_dereference(priv->peer);
 	if (peer && netif_running(peer)) {
-		netif_carrier_on(dev);
-		netif_carrier_on(peer);
+		mynet_set_carrier(dev, true);
+		mynet_set_carrier(peer, true);
 	}
 	return 0;
 }
@@ -74,9 +89,9 @@ static int mynet_stop(struct net_device *dev)
 	struct net_device *peer;
 
 	peer = rtnl_dereference(priv->peer);
-	netif_carrier_off(dev);
+	mynet_set_carrier(dev, false);
 	if (peer)
-		netif_carrier_off(peer);
+		mynet_set_carrier(peer, false);
 
 	netif_tx_disable(dev);
 	mynet_rx_close(dev);
@@ -113,6 +128,9 @@ const struct net_device_ops mynet_netdev_ops = {
 	.ndo_open		= mynet_open,
 	.ndo_stop		= mynet_stop,
 	.ndo_start_xmit		= mynet_start_xmit,
+	.ndo_features_check	= mynet_features_check,
+	.ndo_tx_timeout		= mynet_tx_timeout,
+	.ndo_set_rx_mode	= mynet_set_rx_mode,
 	.ndo_get_stats64	= mynet_get_stats64,
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
@@ -134,6 +152,16 @@ static void mynet_setup(struct net_device *dev)
 
 	priv->dev = dev;
 	mynet_stats_init(priv);
+	seqlock_init(&priv->filter_lock);
+	/* The defaults ethtool shows: no interrupt moderation (rx-usecs 0
+	 * interrupts at once), 256-slot rings, a 10 Gb/s full-duplex link.
+	 */
+	priv->ring_size = MYNET_RING_SIZE;
+	priv->rx_usecs = 0;
+	priv->rx_frames = 1;
+	priv->speed = SPEED_10000;
+	priv->duplex = DUPLEX_FULL;
+	priv->msg_enable = MYNET_MSG_DEFAULT;
 
 	dev->netdev_ops = &mynet_netdev_ops;
 	dev->ethtool_ops = &mynet_ethtool_ops;
@@ -146,7 +174,9 @@ static void mynet_setup(struct net_device *dev)
 
 	/* The peer's eth_type_trans() rewrites the skb: no shared skbs. */
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
-	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
+	/* Our filter takes extra unicast addresses without promisc. */
+	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE | IFF_UNICAST_FLT;
+	dev->watchdog_timeo = MYNET_TX_TIMEOUT;
 
 	dev->features |= MYNET_FEATURES;
 	dev->hw_features |= MYNET_FEATURES;
@@ -193,14 +223,25 @@ struct net_device *mynet_alloc(const char *name,
 	return dev;
 }
 
+static struct dentry *mynet_debugfs;
+
+/* Fault injection knobs, where netdevsim keeps its own. */
+static void mynet_debugfs_init(void)
+{
+	mynet_debugfs = debugfs_create_dir(MYNET_DRV_NAME, NULL);
+	debugfs_create_atomic_t("lose_kicks", 0600, mynet_debugfs,
+				&mynet_lose_kicks);
+}
+
 static int __init mynet_init(void)
 {
 	unsigned int i;
 	int err;
 
+	mynet_debugfs_init();
 	err = rtnl_link_register(&mynet_link_ops);
 	if (err)
-		return err;
+		goto remove_debugfs;
 
 	for (i = 0; i < numpairs; i++) {
 		err = mynet_create_pair(&init_net);
@@ -215,6 +256,8 @@ static int __init mynet_init(void)
 unregister_link_ops:
 	/* Deletes the pairs created so far, too. */
 	rtnl_link_unregister(&mynet_link_ops);
+remove_debugfs:
+	debugfs_remove_recursive(mynet_debugfs);
 	return err;
 }
 
@@ -224,6 +267,7 @@ unregister_link_ops:
 static void __exit mynet_exit(void)
 {
 	rtnl_link_unregister(&mynet_link_ops);
+	debugfs_remove_recursive(mynet_debugfs);
 }
 
 module_init(mynet_init);

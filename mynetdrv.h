@@ -9,7 +9,11 @@
 #ifndef _MYNETDRV_H
 #define _MYNETDRV_H
 
+#include <linux/ethtool.h>
+#include <linux/hrtimer.h>
+#include <linux/if_ether.h>
 #include <linux/netdevice.h>
+#include <linux/seqlock.h>
 #include <linux/u64_stats_sync.h>
 
 #include "compat.h"
@@ -21,8 +25,23 @@
 #define MYNET_MAX_QUEUES	16
 #define MYNET_DEF_QUEUES	1
 
-/* Receive ring slots (a power of two), as a NIC's RX descriptor ring. */
+/* Receive ring slots, as a NIC's RX descriptor ring: a power of two. */
 #define MYNET_RING_SIZE		256
+#define MYNET_RING_MIN		64
+#define MYNET_RING_MAX		4096
+
+/* Interrupt moderation bounds (ethtool -C rx-usecs, rx-frames). */
+#define MYNET_MAX_RX_USECS	10000
+#define MYNET_MAX_RX_FRAMES	4096
+
+/* Exact-match receive filter entries; beyond them, promisc/allmulti. */
+#define MYNET_FILTER_ENTRIES	32
+
+/* The TX watchdog: a queue stopped this long is stuck. */
+#define MYNET_TX_TIMEOUT	(5 * HZ)
+
+/* Messages logged by default (ethtool -s DEV msglvl). */
+#define MYNET_MSG_DEFAULT	(NETIF_MSG_DRV | NETIF_MSG_TX_ERR)
 
 /* Jumbo frames up to 9000 bytes of payload, as common NICs allow. */
 #define MYNET_MAX_MTU		9000
@@ -44,12 +63,20 @@ struct mynet_tx_stats {
 	u64_stats_t drop_runt;		/* shorter than an Ethernet header */
 	u64_stats_t drop_nomem;		/* no memory to make it ours */
 	u64_stats_t stops;		/* queue stopped: peer's ring full */
-	u64_stats_t kicks;		/* peer NAPI scheduled, once a burst */
+	u64_stats_t kicks;		/* peer NAPI scheduled at once */
+	u64_stats_t kicks_deferred;	/* left to the peer's irq timer */
+	u64_stats_t xmit_more;		/* kick deferred to the batch end */
+	u64_stats_t csum_partial;	/* checksum left to the receiver */
+	u64_stats_t gso_packets;	/* GSO super-frames, one skb each */
+	u64_stats_t gso_bytes;
+	u64_stats_t sg;			/* frames with page fragments */
+	u64_stats_t timeouts;		/* watchdog found the queue stuck */
 } ____cacheline_aligned_in_smp;
 
 /*
  * Receive counters of one queue. Written by that queue's NAPI poll, or
- * under RTNL while the NAPI is disabled (purging the ring at close).
+ * under RTNL while the NAPI is disabled (purging or moving the ring at
+ * close, resize and channel changes).
  */
 struct mynet_rx_stats {
 	struct u64_stats_sync syncp;
@@ -57,9 +84,13 @@ struct mynet_rx_stats {
 	u64_stats_t bytes;
 	u64_stats_t multicast;
 	u64_stats_t length_errors;	/* frame too long for our MTU */
-	u64_stats_t drop_purged;	/* still in the ring at close */
+	u64_stats_t drop_purged;	/* ring freed or shrunk under them */
+	u64_stats_t drop_purged_bytes;
+	u64_stats_t drop_filtered;	/* refused by our MAC address filter */
+	u64_stats_t drop_filtered_bytes;
 	u64_stats_t polls;		/* NAPI poll calls that ran */
 	u64_stats_t wakes;		/* peer's stopped queue woken */
+	u64_stats_t gro_merged;		/* merged by GRO into an earlier skb */
 } ____cacheline_aligned_in_smp;
 
 /*
@@ -73,35 +104,62 @@ struct mynet_rx_stats {
  * line, so producer and consumer do not bounce one line between CPUs.
  */
 struct mynet_rq {
-	/* Read-mostly, fixed while the device is up. */
+	/* Read-mostly, fixed for the ring's life. */
 	struct sk_buff **slots;
 	u32 mask;			/* ring size - 1 */
 	u16 index;
 	struct net_device *dev;		/* the receiving device */
+	struct mynet_priv *priv;	/* its private data */
 	struct mynet_rx_stats *stats;
 
-	/* Written by the producer only. */
+	/* Written by the producer only; the timer is its deferred kick. */
 	u32 tail ____cacheline_aligned_in_smp;
+	struct hrtimer irq_timer;
 
 	/* Written by the consumer only. */
 	u32 head ____cacheline_aligned_in_smp;
 	struct napi_struct napi;
 };
 
-/* The receive side of an open device; freed when the device goes down. */
-struct mynet_rx {
-	unsigned int num_queues;
-	struct mynet_rq rq[] __counted_by(num_queues);
+/*
+ * The receive address filter a NIC programs from ndo_set_rx_mode: exact
+ * matches for the addresses the stack asked for, plus the two modes.
+ */
+struct mynet_rx_filter {
+	bool promisc;
+	bool allmulti;
+	unsigned int n_uc;
+	unsigned int n_mc;
+	u8 uc[MYNET_FILTER_ENTRIES][ETH_ALEN];
+	u8 mc[MYNET_FILTER_ENTRIES][ETH_ALEN];
 };
+
+struct mynet_selftest;
 
 struct mynet_priv {
 	struct net_device *dev;
 	/* The other end; NULL once either end is being deleted. */
 	struct net_device __rcu *peer;
-	/* Receive rings; NULL while the device is down (what the peer's
-	 * xmit checks before it may touch them).
+	/* Receive queues in use; NULL while the device is down, or for a
+	 * queue beyond the channel count (what the peer's xmit checks
+	 * before it may touch a ring).
 	 */
-	struct mynet_rx __rcu *rx;
+	struct mynet_rq __rcu *rq[MYNET_MAX_QUEUES];
+
+	/* Settings: written under RTNL, read locklessly by the data path. */
+	u32 ring_size;			/* slots of each receive ring */
+	u32 rx_usecs;			/* moderation of our RX interrupt */
+	u32 rx_frames;
+	u32 msg_enable;
+	u32 speed;
+	u8 duplex;
+
+	/* Written by ndo_set_rx_mode, read by our NAPI polls. */
+	seqlock_t filter_lock;
+	struct mynet_rx_filter filter;
+
+	/* An ethtool self-test waiting for its frames, or NULL. */
+	struct mynet_selftest __rcu *selftest;
 
 	/* Counters live here, not in the rings, so they survive down/up. */
 	struct mynet_tx_stats tx_stats[MYNET_MAX_QUEUES];
@@ -115,16 +173,43 @@ struct net_device *mynet_alloc(const char *name,
 			       unsigned int txqs, unsigned int rxqs);
 
 /* napi.c: the data path */
+extern atomic_t mynet_lose_kicks;
+netdev_tx_t mynet_start_xmit(struct sk_buff *skb, struct net_device *dev);
+netdev_features_t mynet_features_check(struct sk_buff *skb,
+				       struct net_device *dev,
+				       netdev_features_t features);
+void mynet_tx_timeout(struct net_device *dev, unsigned int txqueue);
+int mynet_poll(struct napi_struct *napi, int budget);
+enum hrtimer_restart mynet_irq_timer(struct hrtimer *timer);
+u32 mynet_rq_move(struct mynet_rq *from, struct mynet_rq *to);
+void mynet_rq_purge(struct mynet_rq *rq);
+
+/* rings.c: receive queues' life, resize and channel changes */
 int mynet_rx_open(struct net_device *dev);
 void mynet_rx_close(struct net_device *dev);
-netdev_tx_t mynet_start_xmit(struct sk_buff *skb, struct net_device *dev);
+int mynet_set_ring_size(struct net_device *dev, u32 size);
+int mynet_set_queue_count(struct net_device *dev, unsigned int count);
+unsigned int mynet_max_queues(struct net_device *dev);
+
+/* filter.c */
+void mynet_set_rx_mode(struct net_device *dev);
+bool mynet_rx_filter_pass(struct mynet_priv *priv, const u8 *dest,
+			  bool multicast);
+
+/* selftest.c */
+#define MYNET_TEST_ETHERTYPE	ETH_P_802_EX1
+int mynet_selftest_count(void);
+void mynet_selftest_strings(u8 *data);
+void mynet_selftest_run(struct net_device *dev, struct ethtool_test *test,
+			u64 *data);
+bool mynet_selftest_rx(struct mynet_priv *priv, struct sk_buff *skb);
 
 /* stats.c */
 void mynet_get_stats64(struct net_device *dev,
 		       struct rtnl_link_stats64 *stats);
 void mynet_stats_init(struct mynet_priv *priv);
-int mynet_ethtool_stats_count(void);
-void mynet_ethtool_stats_strings(u8 *data);
+int mynet_ethtool_stats_count(struct net_device *dev);
+void mynet_ethtool_stats_strings(struct net_device *dev, u8 *data);
 void mynet_ethtool_stats_fill(struct net_device *dev, u64 *data);
 
 #ifdef MYNET_HAVE_STAT_OPS

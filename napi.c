@@ -7,18 +7,22 @@
  *     mynet_ring_produce()    skb pointer into the peer's rq->slots[tail]:
  *                             the skb itself is never copied
  *     mynet_maybe_stop()      stop this TX queue if the ring just filled
- *     napi_schedule()         the "RX interrupt", once per xmit_more burst
+ *     mynet_kick()            the "RX interrupt", once per xmit_more burst:
+ *                             napi_schedule() now, or from the receiver's
+ *                             moderation timer (mynet_irq_timer())
  *
  *   mynet_poll()              NET_RX softirq of the receiving end
  *     mynet_rx()              up to budget skbs off the ring:
- *                             eth_type_trans(), napi_gro_receive()
+ *                             eth_type_trans(), the MAC filter,
+ *                             napi_gro_receive()
  *     mynet_wake_peer()       restart the sender's queue once there is room
  *     napi_complete_done()    then re-check the ring, so no frame waits
  *
  * Each receive ring has exactly one producer (the peer's TX queue of the
  * same index, serialized by that queue's lock) and one consumer (this
  * device's NAPI), so it needs no lock: only the ordering of the two
- * indices, documented where they are written.
+ * indices, documented where they are written. rings.c creates, resizes
+ * and replaces the rings without breaking that rule.
  */
 
 #include <linux/etherdevice.h>
@@ -90,13 +94,70 @@ static void mynet_tx_drop(struct mynet_tx_stats *stats, u64_stats_t *counter,
 	u64_stats_update_end(&stats->syncp);
 }
 
-/* Raise the peer's "RX interrupt". */
-static void mynet_kick(struct mynet_rq *rq, struct mynet_tx_stats *stats)
-{
-	napi_schedule(&rq->napi);
+/*
+ * Fault injection (debugfs mynetdrv/lose_kicks): the next N RX
+ * interrupts are lost, as a flaky NIC would lose them, so that the TX
+ * watchdog can be seen to recover the queue they leave stuck.
+ */
+atomic_t mynet_lose_kicks = ATOMIC_INIT(0);
 
+static bool mynet_kick_lost(void)
+{
+	return unlikely(atomic_read(&mynet_lose_kicks)) &&
+	       atomic_dec_if_positive(&mynet_lose_kicks) >= 0;
+}
+
+/**
+ * mynet_irq_timer() - the receiver's moderation timer expired
+ * @timer: &mynet_rq.irq_timer
+ *
+ * Raises the RX interrupt a kick deferred (see mynet_kick()).
+ *
+ * Context: hard IRQ (hrtimer).
+ * Return: HRTIMER_NORESTART; the next deferred kick re-arms it.
+ */
+enum hrtimer_restart mynet_irq_timer(struct hrtimer *timer)
+{
+	struct mynet_rq *rq = container_of(timer, struct mynet_rq, irq_timer);
+
+	napi_schedule(&rq->napi);
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * Raise the peer's "RX interrupt", moderated as the receiver asks
+ * (ethtool -C rx-usecs/rx-frames on the peer): at once when moderation
+ * is off, when rx-frames frames wait or when @now (the ring is full);
+ * otherwise from a timer rx-usecs from now, which a later kick does not
+ * push back, as a NIC's interrupt throttle does not.
+ */
+static void mynet_kick(struct mynet_rq *rq, struct mynet_tx_stats *stats,
+		       bool now)
+{
+	u32 usecs = READ_ONCE(rq->priv->rx_usecs);
+	u64_stats_t *counter = &stats->kicks;
+
+	if (mynet_kick_lost())
+		return;
+
+	if (!now && usecs) {
+		u32 frames = READ_ONCE(rq->priv->rx_frames);
+
+		if (!frames || rq->tail - READ_ONCE(rq->head) < frames) {
+			/* Only the producer arms it: no race to start it. */
+			if (hrtimer_is_queued(&rq->irq_timer))
+				return;
+			hrtimer_start(&rq->irq_timer,
+				      ns_to_ktime(usecs * NSEC_PER_USEC),
+				      HRTIMER_MODE_REL);
+			counter = &stats->kicks_deferred;
+			goto count;
+		}
+	}
+	napi_schedule(&rq->napi);
+count:
 	u64_stats_update_begin(&stats->syncp);
-	u64_stats_inc(&stats->kicks);
+	u64_stats_inc(counter);
 	u64_stats_update_end(&stats->syncp);
 }
 
@@ -135,6 +196,26 @@ static void mynet_maybe_stop(struct mynet_rq *rq, struct netdev_queue *txq,
 	u64_stats_update_end(&stats->syncp);
 }
 
+/* What the offloads left for the receiver, counted per frame sent. */
+static void mynet_tx_count(struct mynet_tx_stats *stats,
+			   const struct sk_buff *skb, bool more)
+{
+	u64_stats_update_begin(&stats->syncp);
+	u64_stats_inc(&stats->packets);
+	u64_stats_add(&stats->bytes, skb->len);
+	if (more)
+		u64_stats_inc(&stats->xmit_more);
+	if (skb->ip_summed == CHECKSUM_PARTIAL)
+		u64_stats_inc(&stats->csum_partial);
+	if (skb_is_gso(skb)) {
+		u64_stats_inc(&stats->gso_packets);
+		u64_stats_add(&stats->gso_bytes, skb->len);
+	}
+	if (skb_shinfo(skb)->nr_frags)
+		u64_stats_inc(&stats->sg);
+	u64_stats_update_end(&stats->syncp);
+}
+
 /**
  * mynet_start_xmit() - hand a frame to the peer's receive ring
  * @skb: the frame, starting at its Ethernet header
@@ -153,28 +234,25 @@ netdev_tx_t mynet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	u16 qid = skb_get_queue_mapping(skb);
 	struct mynet_tx_stats *stats = &priv->tx_stats[qid];
 	struct netdev_queue *txq = netdev_get_tx_queue(dev, qid);
+	bool more = netdev_xmit_more();
+	struct mynet_rq *rq = NULL;
 	struct net_device *peer;
-	struct mynet_rx *rx = NULL;
-	struct mynet_rq *rq;
-	unsigned int len;
 
 	/* The peer and its rings are freed only after a grace period. */
 	rcu_read_lock();
 	peer = rcu_dereference(priv->peer);
-	if (likely(peer)) {
-		struct mynet_priv *peer_priv = netdev_priv(peer);
-
-		rx = rcu_dereference(peer_priv->rx);
-	}
-	/* Both ends run the same number of queues: TX queue i feeds RX
-	 * queue i, the one ring it alone produces into.
+	/* TX queue i feeds the peer's RX queue i, the one ring it alone
+	 * produces into. None: the peer is down, or a channel change left
+	 * this frame on a queue the pair no longer uses.
 	 */
-	if (unlikely(!rx || WARN_ON_ONCE(qid >= rx->num_queues))) {
+	if (likely(peer))
+		rq = rcu_dereference(((struct mynet_priv *)
+				      netdev_priv(peer))->rq[qid]);
+	if (unlikely(!rq)) {
 		mynet_tx_drop(stats, &stats->drop_peer_down, skb,
 			      SKB_DROP_REASON_DEV_READY);
 		goto out;
 	}
-	rq = &rx->rq[qid];
 
 	if (unlikely(skb->len < ETH_HLEN)) {
 		mynet_tx_drop(stats, &stats->drop_runt, skb,
@@ -200,7 +278,7 @@ netdev_tx_t mynet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 		 */
 		mynet_tx_drop(stats, &stats->drop_ring_full, skb,
 			      SKB_DROP_REASON_FULL_RING);
-		mynet_kick(rq, stats);
+		mynet_kick(rq, stats, true);
 		goto out;
 	}
 
@@ -209,32 +287,112 @@ netdev_tx_t mynet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	 * conntrack state behind, and its namespace's marks when the ends
 	 * live in different namespaces.
 	 */
-	len = skb->len;
 	skb_tx_timestamp(skb);
 	skb_scrub_packet(skb, !net_eq(dev_net(dev), dev_net(peer)));
 	skb->priority = 0;
+	mynet_tx_count(stats, skb, more);
 	mynet_ring_produce(rq, skb);
-
-	u64_stats_update_begin(&stats->syncp);
-	u64_stats_inc(&stats->packets);
-	u64_stats_add(&stats->bytes, len);
-	u64_stats_update_end(&stats->syncp);
 
 	mynet_maybe_stop(rq, txq, stats);
 
-	/* One kick per burst; a stopped queue ends the burst early. */
-	if (!netdev_xmit_more() || netif_xmit_stopped(txq))
-		mynet_kick(rq, stats);
+	/* One kick per burst; a stopped queue ends the burst early, and
+	 * needs its kick now: only the receiver's poll can restart it.
+	 */
+	if (netif_xmit_stopped(txq))
+		mynet_kick(rq, stats, true);
+	else if (!more)
+		mynet_kick(rq, stats, false);
 out:
 	rcu_read_unlock();
 	return NETDEV_TX_OK;
+}
+
+/**
+ * mynet_features_check() - ndo_features_check
+ * @skb: a frame about to be sent
+ * @dev: the sending end
+ * @features: what the core would let @dev do with it
+ *
+ * A GSO frame crosses the pair whole, so it must not exceed what the
+ * peer's stack accepts as one received frame (its gro_max_size): a
+ * larger one is segmented here, by software GSO, as a NIC segments what
+ * the link cannot carry.
+ *
+ * Context: BH disabled, RCU held by the core.
+ * Return: @features, without GSO for frames too large for the peer.
+ */
+netdev_features_t mynet_features_check(struct sk_buff *skb,
+				       struct net_device *dev,
+				       netdev_features_t features)
+{
+	struct mynet_priv *priv = netdev_priv(dev);
+	struct net_device *peer;
+
+	if (!skb_is_gso(skb))
+		return features;
+
+	peer = rcu_dereference(priv->peer);
+	if (peer && skb->len > mynet_gro_max_size(peer, skb))
+		features &= ~NETIF_F_GSO_MASK;
+	return features;
+}
+
+/**
+ * mynet_tx_timeout() - ndo_tx_timeout: a TX queue stopped for too long
+ * @dev: the sending end
+ * @txqueue: the stuck queue
+ *
+ * Only the peer's NAPI restarts a queue stopped on a full ring, so a
+ * stuck queue means that NAPI was never scheduled (a lost RX interrupt).
+ * Recover as a NIC driver would, by raising it again.
+ *
+ * Context: the core's watchdog timer (softirq), netif_tx_lock held.
+ */
+void mynet_tx_timeout(struct net_device *dev, unsigned int txqueue)
+{
+	struct netdev_queue *txq = netdev_get_tx_queue(dev, txqueue);
+	struct mynet_priv *priv = netdev_priv(dev);
+	struct mynet_tx_stats *stats = &priv->tx_stats[txqueue];
+	struct mynet_rq *rq = NULL;
+	struct net_device *peer;
+
+	rcu_read_lock();
+	peer = rcu_dereference(priv->peer);
+	if (peer)
+		rq = rcu_dereference(((struct mynet_priv *)
+				      netdev_priv(peer))->rq[txqueue]);
+	if (rq) {
+		netif_err(priv, tx_err, dev,
+			  "TX queue %u timed out, %u frames in %s's ring: rescheduling its NAPI\n",
+			  txqueue, READ_ONCE(rq->tail) - READ_ONCE(rq->head),
+			  peer->name);
+		napi_schedule(&rq->napi);
+	} else {
+		/* No ring to wait for: let the frames drop as peer down. */
+		netif_err(priv, tx_err, dev,
+			  "TX queue %u timed out, peer has no ring: waking it\n",
+			  txqueue);
+		netif_tx_wake_queue(txq);
+	}
+	rcu_read_unlock();
+
+	/* netif_tx_lock() only froze the queues: xmit may still run under
+	 * noqueue, and it writes these counters under this lock.
+	 */
+	__netif_tx_lock(txq, smp_processor_id());
+	u64_stats_update_begin(&stats->syncp);
+	u64_stats_inc(&stats->timeouts);
+	u64_stats_update_end(&stats->syncp);
+	__netif_tx_unlock(txq);
 }
 
 /* Take up to @budget frames off the ring and pass them to GRO. */
 static int mynet_rx(struct mynet_rq *rq, int budget)
 {
 	u64 packets = 0, bytes = 0, multicast = 0, length_errors = 0;
+	u64 filtered = 0, filtered_bytes = 0, merged = 0;
 	struct mynet_rx_stats *stats = rq->stats;
+	struct mynet_priv *priv = rq->priv;
 	struct net_device *dev = rq->dev;
 	u32 head = rq->head, tail = head;
 	unsigned int max_len;
@@ -245,6 +403,8 @@ static int mynet_rx(struct mynet_rq *rq, int budget)
 
 	while (done < budget) {
 		struct sk_buff *skb;
+		gro_result_t ret;
+		unsigned int len;
 
 		if (head == tail) {
 			/* Pairs with the release in mynet_ring_produce(). */
@@ -258,20 +418,39 @@ static int mynet_rx(struct mynet_rq *rq, int budget)
 		/* GSO frames are segments of the sender's MTU, checked
 		 * there; a plain frame must fit ours.
 		 */
-		if (unlikely(skb->len > max_len && !skb_is_gso(skb))) {
+		len = skb->len;
+		if (unlikely(len > max_len && !skb_is_gso(skb))) {
 			length_errors++;
 			kfree_skb_reason(skb, SKB_DROP_REASON_PKT_TOO_BIG);
 			continue;
 		}
 
-		packets++;
-		bytes += skb->len;
 		skb->protocol = eth_type_trans(skb, dev);
-		skb_postpull_rcsum(skb, eth_hdr(skb), ETH_HLEN);
+		/* The MAC filter: our address and broadcast always pass. */
+		if (unlikely(skb->pkt_type == PACKET_OTHERHOST ||
+			     skb->pkt_type == PACKET_MULTICAST) &&
+		    !mynet_rx_filter_pass(priv, eth_hdr(skb)->h_dest,
+					  skb->pkt_type == PACKET_MULTICAST)) {
+			filtered++;
+			filtered_bytes += len;
+			kfree_skb_reason(skb, SKB_DROP_REASON_OTHERHOST);
+			continue;
+		}
+
+		packets++;
+		bytes += len;
 		if (skb->pkt_type == PACKET_MULTICAST)
 			multicast++;
+		/* ethtool -t frames end here, not in the stack. */
+		if (unlikely(skb->protocol == htons(MYNET_TEST_ETHERTYPE)) &&
+		    mynet_selftest_rx(priv, skb))
+			continue;
+
+		skb_postpull_rcsum(skb, eth_hdr(skb), ETH_HLEN);
 		skb_record_rx_queue(skb, rq->index);
-		napi_gro_receive(&rq->napi, skb);
+		ret = napi_gro_receive(&rq->napi, skb);
+		if (ret == GRO_MERGED || ret == GRO_MERGED_FREE)
+			merged++;
 	}
 
 	/* Hand the slots back: we are done reading them. */
@@ -283,6 +462,9 @@ static int mynet_rx(struct mynet_rq *rq, int budget)
 	u64_stats_add(&stats->bytes, bytes);
 	u64_stats_add(&stats->multicast, multicast);
 	u64_stats_add(&stats->length_errors, length_errors);
+	u64_stats_add(&stats->drop_filtered, filtered);
+	u64_stats_add(&stats->drop_filtered_bytes, filtered_bytes);
+	u64_stats_add(&stats->gro_merged, merged);
 	u64_stats_update_end(&stats->syncp);
 
 	return done;
@@ -291,7 +473,6 @@ static int mynet_rx(struct mynet_rq *rq, int budget)
 /* Restart the sender's queue that this ring's fill stopped. */
 static void mynet_wake_peer(struct mynet_rq *rq)
 {
-	struct mynet_priv *priv = netdev_priv(rq->dev);
 	struct netdev_queue *txq;
 	struct net_device *peer;
 
@@ -301,7 +482,7 @@ static void mynet_wake_peer(struct mynet_rq *rq)
 	smp_mb();
 
 	rcu_read_lock();
-	peer = rcu_dereference(priv->peer);
+	peer = rcu_dereference(rq->priv->peer);
 	if (!peer)
 		goto unlock;
 	txq = netdev_get_tx_queue(peer, rq->index);
@@ -317,8 +498,19 @@ unlock:
 	rcu_read_unlock();
 }
 
-/* The NAPI contract (Documentation/networking/napi.rst). */
-static int mynet_poll(struct napi_struct *napi, int budget)
+/**
+ * mynet_poll() - the NAPI poll of one receive queue
+ * @napi: &mynet_rq.napi
+ * @budget: frames we may deliver; 0 from netpoll
+ *
+ * The NAPI contract (Documentation/networking/napi.rst): never more than
+ * @budget frames, @budget returned while work remains, and a last look
+ * at the ring after napi_complete_done().
+ *
+ * Context: NET_RX softirq, or the NAPI's thread with BH disabled.
+ * Return: the frames taken off the ring.
+ */
+int mynet_poll(struct napi_struct *napi, int budget)
 {
 	struct mynet_rq *rq = container_of(napi, struct mynet_rq, napi);
 	int done;
@@ -348,113 +540,66 @@ static int mynet_poll(struct napi_struct *napi, int budget)
 	return done;
 }
 
-/* Close: free what the peer queued that we will never deliver. */
-static void mynet_rq_purge(struct mynet_rq *rq)
+static void mynet_rx_count_purged(struct mynet_rq *rq, u32 purged,
+				  u64 bytes)
 {
-	u32 head = rq->head, tail = rq->tail;
-	u32 purged = tail - head;
-
-	while (head != tail)
-		kfree_skb_reason(rq->slots[head++ & rq->mask],
-				 SKB_DROP_REASON_DEV_READY);
-	rq->head = head;
-
 	u64_stats_update_begin(&rq->stats->syncp);
 	u64_stats_add(&rq->stats->drop_purged, purged);
+	u64_stats_add(&rq->stats->drop_purged_bytes, bytes);
 	u64_stats_update_end(&rq->stats->syncp);
 }
 
 /**
- * mynet_rx_open() - allocate the receive rings and start their NAPIs
- * @dev: the device being opened
+ * mynet_rq_purge() - free what a ring holds that will never be delivered
+ * @rq: a ring with neither producer nor consumer any more
  *
- * Like a NIC, rings exist only while the device is up. They are
- * published to the peer last, once their NAPIs can run.
- *
- * Context: process, RTNL held.
- * Return: 0 or -ENOMEM, with nothing left allocated.
+ * Context: process, RTNL held; @rq's NAPI disabled.
  */
-int mynet_rx_open(struct net_device *dev)
+void mynet_rq_purge(struct mynet_rq *rq)
 {
-	struct mynet_priv *priv = netdev_priv(dev);
-	unsigned int n = dev->real_num_rx_queues;
-	struct mynet_rx *rx;
-	unsigned int i;
+	u32 head = rq->head, tail = rq->tail;
+	u64 bytes = 0;
 
-	rx = kzalloc(struct_size(rx, rq, n), GFP_KERNEL);
-	if (!rx)
-		return -ENOMEM;
-	rx->num_queues = n;
+	while (head != tail) {
+		struct sk_buff *skb = rq->slots[head++ & rq->mask];
 
-	for (i = 0; i < n; i++) {
-		struct mynet_rq *rq = &rx->rq[i];
-
-		rq->slots = kvcalloc(MYNET_RING_SIZE, sizeof(*rq->slots),
-				     GFP_KERNEL);
-		if (!rq->slots)
-			goto free_rings;
-		rq->mask = MYNET_RING_SIZE - 1;
-		rq->index = i;
-		rq->dev = dev;
-		rq->stats = &priv->rx_stats[i];
-		mynet_napi_add(dev, &rq->napi, mynet_poll, i);
+		bytes += skb->len;
+		kfree_skb_reason(skb, SKB_DROP_REASON_DEV_READY);
 	}
-
-	for (i = 0; i < n; i++) {
-		napi_enable(&rx->rq[i].napi);
-		mynet_rx_queue_set_napi(dev, i, &rx->rq[i].napi);
-	}
-
-	rcu_assign_pointer(priv->rx, rx);
-	return 0;
-
-free_rings:
-	while (i--) {
-		netif_napi_del(&rx->rq[i].napi);
-		kvfree(rx->rq[i].slots);
-	}
-	kfree(rx);
-	return -ENOMEM;
+	mynet_rx_count_purged(rq, tail - rq->head, bytes);
+	rq->head = head;
 }
 
 /**
- * mynet_rx_close() - stop the NAPIs and free the receive rings
- * @dev: the device being closed
+ * mynet_rq_move() - move the frames of a ring being replaced
+ * @from: the old ring: no producer, NAPI disabled
+ * @to: the ring taking over, for which the caller is the producer (it
+ *	holds the lock of the TX queue that feeds @to)
  *
- * Frames still on the rings are dropped and counted. The peer's queues
- * are woken: if our full ring stopped them, they now drop "peer down"
- * instead of waiting for a ring that is gone.
+ * Frames keep their order; those @to has no room for are dropped and
+ * counted on @from's queue.
  *
- * Context: process, RTNL held.
+ * Context: BH disabled, RTNL held.
+ * Return: the frames dropped.
  */
-void mynet_rx_close(struct net_device *dev)
+u32 mynet_rq_move(struct mynet_rq *from, struct mynet_rq *to)
 {
-	struct mynet_priv *priv = netdev_priv(dev);
-	struct mynet_rx *rx = rtnl_dereference(priv->rx);
-	struct net_device *peer;
-	unsigned int i;
+	u32 head = from->head, tail = from->tail;
+	u32 dropped = 0;
+	u64 bytes = 0;
 
-	if (!rx)
-		return;
+	while (head != tail) {
+		struct sk_buff *skb = from->slots[head++ & from->mask];
 
-	/* Unpublish, then wait out any peer xmit still using the rings. */
-	RCU_INIT_POINTER(priv->rx, NULL);
-	synchronize_net();
-
-	for (i = 0; i < rx->num_queues; i++) {
-		mynet_rx_queue_set_napi(dev, i, NULL);
-		napi_disable(&rx->rq[i].napi);
-		mynet_rq_purge(&rx->rq[i]);
-		__netif_napi_del(&rx->rq[i].napi);
+		if (mynet_ring_full(to)) {
+			bytes += skb->len;
+			kfree_skb_reason(skb, SKB_DROP_REASON_FULL_RING);
+			dropped++;
+			continue;
+		}
+		mynet_ring_produce(to, skb);
 	}
-	/* One grace period for all the NAPIs unlinked above. */
-	synchronize_net();
-
-	for (i = 0; i < rx->num_queues; i++)
-		kvfree(rx->rq[i].slots);
-	kfree(rx);
-
-	peer = rtnl_dereference(priv->peer);
-	if (peer && netif_running(peer))
-		netif_tx_wake_all_queues(peer);
+	from->head = head;
+	mynet_rx_count_purged(from, dropped, bytes);
+	return dropped;
 }

@@ -26,6 +26,13 @@ struct mynet_tx_totals {
 	u64 drop_nomem;
 	u64 stops;
 	u64 kicks;
+	u64 kicks_deferred;
+	u64 xmit_more;
+	u64 csum_partial;
+	u64 gso_packets;
+	u64 gso_bytes;
+	u64 sg;
+	u64 timeouts;
 };
 
 struct mynet_rx_totals {
@@ -34,8 +41,12 @@ struct mynet_rx_totals {
 	u64 multicast;
 	u64 length_errors;
 	u64 drop_purged;
+	u64 drop_purged_bytes;
+	u64 drop_filtered;
+	u64 drop_filtered_bytes;
 	u64 polls;
 	u64 wakes;
+	u64 gro_merged;
 };
 
 /**
@@ -68,6 +79,13 @@ static void mynet_tx_read(const struct mynet_tx_stats *s,
 		q->drop_nomem = u64_stats_read(&s->drop_nomem);
 		q->stops = u64_stats_read(&s->stops);
 		q->kicks = u64_stats_read(&s->kicks);
+		q->kicks_deferred = u64_stats_read(&s->kicks_deferred);
+		q->xmit_more = u64_stats_read(&s->xmit_more);
+		q->csum_partial = u64_stats_read(&s->csum_partial);
+		q->gso_packets = u64_stats_read(&s->gso_packets);
+		q->gso_bytes = u64_stats_read(&s->gso_bytes);
+		q->sg = u64_stats_read(&s->sg);
+		q->timeouts = u64_stats_read(&s->timeouts);
 	} while (u64_stats_fetch_retry(&s->syncp, start));
 }
 
@@ -83,8 +101,13 @@ static void mynet_rx_read(const struct mynet_rx_stats *s,
 		q->multicast = u64_stats_read(&s->multicast);
 		q->length_errors = u64_stats_read(&s->length_errors);
 		q->drop_purged = u64_stats_read(&s->drop_purged);
+		q->drop_purged_bytes = u64_stats_read(&s->drop_purged_bytes);
+		q->drop_filtered = u64_stats_read(&s->drop_filtered);
+		q->drop_filtered_bytes =
+			u64_stats_read(&s->drop_filtered_bytes);
 		q->polls = u64_stats_read(&s->polls);
 		q->wakes = u64_stats_read(&s->wakes);
+		q->gro_merged = u64_stats_read(&s->gro_merged);
 	} while (u64_stats_fetch_retry(&s->syncp, start));
 }
 
@@ -147,7 +170,8 @@ void mynet_get_stats64(struct net_device *dev,
 	stats->multicast = rx.multicast;
 	stats->rx_length_errors = rx.length_errors;
 	stats->rx_errors = rx.length_errors;
-	stats->rx_dropped = rx.drop_purged;
+	/* Address filtering counts as a drop, as statistics.rst allows. */
+	stats->rx_dropped = rx.drop_purged + rx.drop_filtered;
 }
 
 struct mynet_stat_desc {
@@ -160,6 +184,7 @@ struct mynet_stat_desc {
 #define MYNET_RX_STAT(_name, field) \
 	{ _name, offsetof(struct mynet_rx_totals, field) }
 
+/* ethtool -S: first the device's totals, then each queue's. */
 static const struct mynet_stat_desc mynet_tx_ethtool_stats[] = {
 	MYNET_TX_STAT("tx_drop_peer_down", drop_peer_down),
 	MYNET_TX_STAT("tx_drop_ring_full", drop_ring_full),
@@ -167,12 +192,43 @@ static const struct mynet_stat_desc mynet_tx_ethtool_stats[] = {
 	MYNET_TX_STAT("tx_drop_nomem", drop_nomem),
 	MYNET_TX_STAT("tx_queue_stops", stops),
 	MYNET_TX_STAT("tx_kicks", kicks),
+	MYNET_TX_STAT("tx_kicks_deferred", kicks_deferred),
+	MYNET_TX_STAT("tx_xmit_more", xmit_more),
+	MYNET_TX_STAT("tx_csum_partial", csum_partial),
+	MYNET_TX_STAT("tx_gso_packets", gso_packets),
+	MYNET_TX_STAT("tx_gso_bytes", gso_bytes),
+	MYNET_TX_STAT("tx_sg", sg),
+	MYNET_TX_STAT("tx_timeouts", timeouts),
 };
 
 static const struct mynet_stat_desc mynet_rx_ethtool_stats[] = {
 	MYNET_RX_STAT("rx_drop_purged", drop_purged),
+	MYNET_RX_STAT("rx_drop_purged_bytes", drop_purged_bytes),
+	MYNET_RX_STAT("rx_drop_filtered", drop_filtered),
+	MYNET_RX_STAT("rx_drop_filtered_bytes", drop_filtered_bytes),
 	MYNET_RX_STAT("rx_polls", polls),
 	MYNET_RX_STAT("rx_peer_queue_wakes", wakes),
+	MYNET_RX_STAT("rx_gro_merged", gro_merged),
+};
+
+/* Per queue, as tx<queue>_<name> and rx<queue>_<name>: traffic and
+ * the activity that explains it.
+ */
+static const struct mynet_stat_desc mynet_txq_ethtool_stats[] = {
+	MYNET_TX_STAT("packets", packets),
+	MYNET_TX_STAT("bytes", bytes),
+	MYNET_TX_STAT("stops", stops),
+	MYNET_TX_STAT("kicks", kicks),
+	MYNET_TX_STAT("kicks_deferred", kicks_deferred),
+	MYNET_TX_STAT("xmit_more", xmit_more),
+};
+
+static const struct mynet_stat_desc mynet_rxq_ethtool_stats[] = {
+	MYNET_RX_STAT("packets", packets),
+	MYNET_RX_STAT("bytes", bytes),
+	MYNET_RX_STAT("polls", polls),
+	MYNET_RX_STAT("gro_merged", gro_merged),
+	MYNET_RX_STAT("wakes", wakes),
 };
 
 static u64 mynet_stat_at(const void *totals, size_t offset)
@@ -180,29 +236,49 @@ static u64 mynet_stat_at(const void *totals, size_t offset)
 	return *(const u64 *)((const u8 *)totals + offset);
 }
 
+/* Every queue the device has, in use or not: the names never change. */
+static unsigned int mynet_stat_queues(const struct net_device *dev)
+{
+	return min3(dev->num_tx_queues, dev->num_rx_queues,
+		    (unsigned int)MYNET_MAX_QUEUES);
+}
+
 /**
  * mynet_ethtool_stats_count() - how many counters ethtool -S shows
+ * @dev: the device
  *
- * Return: the count, the same for every device and at all times.
+ * Return: the count, fixed for the device's life.
  */
-int mynet_ethtool_stats_count(void)
+int mynet_ethtool_stats_count(struct net_device *dev)
 {
 	return ARRAY_SIZE(mynet_tx_ethtool_stats) +
-	       ARRAY_SIZE(mynet_rx_ethtool_stats);
+	       ARRAY_SIZE(mynet_rx_ethtool_stats) +
+	       mynet_stat_queues(dev) * (ARRAY_SIZE(mynet_txq_ethtool_stats) +
+					 ARRAY_SIZE(mynet_rxq_ethtool_stats));
 }
 
 /**
  * mynet_ethtool_stats_strings() - the counters' names, in order
+ * @dev: the device
  * @data: ETH_GSTRING_LEN bytes per counter
  */
-void mynet_ethtool_stats_strings(u8 *data)
+void mynet_ethtool_stats_strings(struct net_device *dev, u8 *data)
 {
-	unsigned int i;
+	unsigned int i, q;
 
 	for (i = 0; i < ARRAY_SIZE(mynet_tx_ethtool_stats); i++)
 		ethtool_sprintf(&data, "%s", mynet_tx_ethtool_stats[i].name);
 	for (i = 0; i < ARRAY_SIZE(mynet_rx_ethtool_stats); i++)
 		ethtool_sprintf(&data, "%s", mynet_rx_ethtool_stats[i].name);
+
+	for (q = 0; q < mynet_stat_queues(dev); q++) {
+		for (i = 0; i < ARRAY_SIZE(mynet_txq_ethtool_stats); i++)
+			ethtool_sprintf(&data, "tx%u_%s", q,
+					mynet_txq_ethtool_stats[i].name);
+		for (i = 0; i < ARRAY_SIZE(mynet_rxq_ethtool_stats); i++)
+			ethtool_sprintf(&data, "rx%u_%s", q,
+					mynet_rxq_ethtool_stats[i].name);
+	}
 }
 
 /**
@@ -215,7 +291,7 @@ void mynet_ethtool_stats_fill(struct net_device *dev, u64 *data)
 	struct mynet_priv *priv = netdev_priv(dev);
 	struct mynet_tx_totals tx;
 	struct mynet_rx_totals rx;
-	unsigned int i;
+	unsigned int i, q;
 
 	mynet_tx_sum(priv, 0, MYNET_MAX_QUEUES, &tx);
 	mynet_rx_sum(priv, 0, MYNET_MAX_QUEUES, &rx);
@@ -224,6 +300,17 @@ void mynet_ethtool_stats_fill(struct net_device *dev, u64 *data)
 		*data++ = mynet_stat_at(&tx, mynet_tx_ethtool_stats[i].offset);
 	for (i = 0; i < ARRAY_SIZE(mynet_rx_ethtool_stats); i++)
 		*data++ = mynet_stat_at(&rx, mynet_rx_ethtool_stats[i].offset);
+
+	for (q = 0; q < mynet_stat_queues(dev); q++) {
+		mynet_tx_read(&priv->tx_stats[q], &tx);
+		mynet_rx_read(&priv->rx_stats[q], &rx);
+		for (i = 0; i < ARRAY_SIZE(mynet_txq_ethtool_stats); i++)
+			*data++ = mynet_stat_at(&tx,
+					mynet_txq_ethtool_stats[i].offset);
+		for (i = 0; i < ARRAY_SIZE(mynet_rxq_ethtool_stats); i++)
+			*data++ = mynet_stat_at(&rx,
+					mynet_rxq_ethtool_stats[i].offset);
+	}
 }
 
 #ifdef MYNET_HAVE_STAT_OPS
@@ -253,6 +340,7 @@ static void mynet_get_queue_stats_tx(struct net_device *dev, int idx,
 	mynet_tx_read(&priv->tx_stats[idx], &q);
 	qs->packets = q.packets;
 	qs->bytes = q.bytes;
+	qs->needs_csum = q.csum_partial;
 	qs->stop = q.stops;
 }
 
@@ -271,6 +359,7 @@ static void mynet_get_base_stats(struct net_device *dev,
 	rxs->bytes = rx.bytes;
 	txs->packets = tx.packets;
 	txs->bytes = tx.bytes;
+	txs->needs_csum = tx.csum_partial;
 	txs->stop = tx.stops;
 }
 

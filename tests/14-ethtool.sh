@@ -18,9 +18,17 @@
 
 NS=t14peer
 
-# The constant counter set. tx_drop_nomem came with d955c16 ("napi: copy
-# zerocopy frags before a frame crosses the pair").
-EXPECTED_STATS="tx_drop_peer_down tx_drop_ring_full tx_drop_runt tx_drop_nomem tx_queue_stops tx_kicks rx_drop_purged rx_polls rx_peer_queue_wakes"
+# The constant counter set: the device's totals, then per queue for each
+# of the 16 queues a device allocates, whatever the channel count.
+EXPECTED_STATS="tx_drop_peer_down tx_drop_ring_full tx_drop_runt tx_drop_nomem tx_queue_stops tx_kicks tx_kicks_deferred tx_xmit_more tx_csum_partial tx_gso_packets tx_gso_bytes tx_sg tx_timeouts rx_drop_purged rx_drop_purged_bytes rx_drop_filtered rx_drop_filtered_bytes rx_polls rx_peer_queue_wakes rx_gro_merged"
+for q in $(seq 0 15); do
+	for s in packets bytes stops kicks kicks_deferred xmit_more; do
+		EXPECTED_STATS+=" tx${q}_$s"
+	done
+	for s in packets bytes polls gro_merged wakes; do
+		EXPECTED_STATS+=" rx${q}_$s"
+	done
+done
 # What ndo_get_stats64 already reports: must not be repeated in ethtool -S.
 STANDARD="rx_packets tx_packets rx_bytes tx_bytes rx_errors tx_errors rx_dropped tx_dropped multicast rx_length_errors"
 
@@ -86,7 +94,7 @@ for dev in mydev0 mydev1; do
 	done
 done
 log "ok: no standard counter duplicated in ethtool -S"
-expect_eq "ethtool -S count via sset" "$(ethtool -S mydev0 | tail -n +2 | wc -l)" 9
+expect_eq "ethtool -S count via sset" "$(ethtool -S mydev0 | tail -n +2 | wc -l)" $((20 + 16 * 11))
 
 polls0=$(ethtool_stat mydev1 rx_polls "$NS")
 kicks0=$(ethtool_stat mydev0 tx_kicks)

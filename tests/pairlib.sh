@@ -189,9 +189,10 @@ settle() {
 
 # check_conservation [BYTES_DROPPED_AT_1 BYTES_DROPPED_AT_0]
 # Exact: tx of one end == rx + rx_dropped + rx_errors of the other, for
-# packets; for bytes, tx_bytes == rx_bytes + the bytes of the frames the
-# receiver dropped (the driver counts no bytes for those; callers that
-# know them pass them, default 0).
+# packets; for bytes, tx_bytes == rx_bytes + the bytes the receiver
+# dropped: purged and filtered ones it counts (ethtool -S
+# rx_drop_{purged,filtered}_bytes), rx_errors ones callers that know them
+# pass (default 0).
 check_conservation() {
 	local -A a b
 	local drop_b=${1:-0} drop_a=${2:-0}
@@ -203,6 +204,8 @@ check_conservation() {
 		"${a[tx_packets]}" "$((b[rx_packets] + b[rx_dropped] + b[rx_errors]))"
 	expect_eq "mydev1 tx_packets == mydev0 rx_packets+rx_dropped+rx_errors" \
 		"${b[tx_packets]}" "$((a[rx_packets] + a[rx_dropped] + a[rx_errors]))"
+	drop_b=$((drop_b + b[rx_drop_purged_bytes] + b[rx_drop_filtered_bytes]))
+	drop_a=$((drop_a + a[rx_drop_purged_bytes] + a[rx_drop_filtered_bytes]))
 	expect_eq "mydev0 tx_bytes == mydev1 rx_bytes + $drop_b dropped bytes" \
 		"${a[tx_bytes]}" "$((b[rx_bytes] + drop_b))"
 	expect_eq "mydev1 tx_bytes == mydev0 rx_bytes + $drop_a dropped bytes" \
