@@ -137,7 +137,7 @@ cleanup_after_test() { # CGDIR -> prints problems, returns 1 on failure
 # received skbs get a timestamp early.
 python3 -c 'import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_TIMESTAMP, 1)
+s.setsockopt(socket.SOL_SOCKET, 29, 1)  # SO_TIMESTAMP (Python 3.11 has no socket.SO_TIMESTAMP)
 time.sleep(1 << 30)' &
 stamp_holder=$!
 trap 'kill "$stamp_holder" 2>/dev/null' EXIT
