@@ -318,7 +318,7 @@ out:
  * larger one is segmented here, by software GSO, as a NIC segments what
  * the link cannot carry.
  *
- * Context: BH disabled, RCU held by the core.
+ * Context: BH disabled.
  * Return: @features, without GSO for frames too large for the peer.
  */
 netdev_features_t mynet_features_check(struct sk_buff *skb,
@@ -331,9 +331,14 @@ netdev_features_t mynet_features_check(struct sk_buff *skb,
 	if (!skb_is_gso(skb))
 		return features;
 
+	/* Our own read-side section: the core's (if any) is rcu_read_lock_bh,
+	 * which rcu_dereference() does not count.
+	 */
+	rcu_read_lock();
 	peer = rcu_dereference(priv->peer);
 	if (peer && skb->len > mynet_gro_max_size(peer, skb))
 		features &= ~NETIF_F_GSO_MASK;
+	rcu_read_unlock();
 	return features;
 }
 
