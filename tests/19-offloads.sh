@@ -12,21 +12,23 @@
 #  - defaults: sg, tx-checksumming, tso, gso, highdma on mydev0 and gro on
 #    mydev1 are on and not [fixed];
 #  - TSO/GSO (mydev1's gro off, so nothing merges on receive): with tso on
-#    tx_gso_packets/tx_gso_bytes grow and frames > MTU + 14 arrive; with
+#    tx_gso_packets/tx_gso_bytes grow and frames > 8000 + 14 arrive (so the
+#    gro_max_size step below has something to limit); with
 #    tso off (gso on), then tso and gso off, no GSO frame reaches the
 #    driver (tx_gso_packets +0) and every frame is <= MTU + 14;
-#  - the peer's limit: with `ip link set mydev1 gro_max_size 8000` no frame
-#    larger than 8000 + 14 arrives;
 #  - rx-gro (sender tso/gso off, so MTU-sized segments cross): gro off ->
 #    rx_gro_merged +0, every frame <= MTU + 14 (the tso+gso off step);
 #    gro on -> rx_gro_merged grows, merged frames > MTU + 14 reach the stack;
+#  - highdma: off during the gro step (sg and checksum offload still used)
+#    and on again, shown by ethtool -k (see the comment there for why
+#    nothing else can differ on x86-64);
+#  - the peer's limit: with `ip link set mydev1 gro_max_size 8000` no frame
+#    larger than 8000 + 14 arrives;
 #  - scatter-gather: on -> tx_sg grows; off -> tx_sg +0 exactly (the core
 #    linearizes before the driver), tx_csum_partial still grows;
 #  - tx-checksumming: on -> tx_csum_partial grows; off -> +0 exactly (the
 #    stack checksums in software; the data still arrives intact), tx_sg
 #    still grows;
-#  - highdma: off and on again, shown by ethtool -k, traffic unchanged
-#    (see the comment there for why nothing else can differ on x86-64);
 #  - all of them toggled off and on again during a running iperf3 transfer,
 #    which completes.
 # Every transfer completes, and mydev1 counts no rx_errors/rx_dropped.
@@ -210,13 +212,23 @@ expect_eq "tso+gso off: mydev0 tx_gso_packets delta" "$(da tx_gso_packets)" 0
 le "tso+gso off, gro off: largest frame on mydev1" "$CAP_MAX" "$MAXF"
 expect_eq "gro off: mydev1 rx_gro_merged delta" "$(db rx_gro_merged)" 0
 
-# ---------------------------------------------------------- rx-gro
-log "=== rx-gro on mydev1 (mydev0 tso/gso still off: MTU-sized segments cross) (t=${SECONDS}s)"
+# ---------------------------------------------------------- rx-gro, highdma
+# NETIF_F_HIGHDMA only tells the core the device can reach pages in high
+# memory; without it the core copies highmem fragments into lowmem first
+# (illegal_highdma(), CONFIG_HIGHMEM only). x86-64 has no high memory and
+# no CONFIG_HIGHMEM, so with highdma off no frame changes: the check is
+# that the flag toggles (here, and under traffic below) and that the other
+# offloads work on unchanged (scatter-gather and checksum in this step).
+log "=== rx-gro on mydev1 (mydev0 tso/gso still off: MTU-sized segments cross), highdma off (t=${SECONDS}s)"
 set_features mydev1 "$NS" gro on
-tcp_run "tso off, gso off, peer gro on"
+set_features mydev0 "" highdma off
+tcp_run "tso off, gso off, highdma off, peer gro on"
 gt0 "gro on: mydev1 rx_gro_merged delta" "$(db rx_gro_merged)"
 gt "gro on: largest (merged) frame on mydev1" "$CAP_MAX" "$MAXF"
 expect_eq "gro on: mydev0 tx_gso_packets delta" "$(da tx_gso_packets)" 0
+gt0 "highdma off: mydev0 tx_sg delta" "$(da tx_sg)"
+gt0 "highdma off: mydev0 tx_csum_partial delta" "$(da tx_csum_partial)"
+set_features mydev0 "" highdma on
 
 # ---------------------------------------------------------- gro_max_size
 log "=== the peer's gro_max_size (mydev1 gro off again, mydev0 tso/gso on) (t=${SECONDS}s)"
@@ -252,20 +264,6 @@ gt0 "tx off: mydev0 tx_sg delta (scatter-gather unaffected)" "$(da tx_sg)"
 set_features mydev0 "" tx on
 expect_eq "tx on again: mydev0 tcp-segmentation-offload" \
 	"$(feature mydev0 tcp-segmentation-offload)" on
-
-# ---------------------------------------------------------- highdma
-# NETIF_F_HIGHDMA only tells the core the device can reach pages in high
-# memory; without it the core copies highmem fragments into lowmem first
-# (illegal_highdma(), CONFIG_HIGHMEM only). x86-64 has no high memory and
-# no CONFIG_HIGHMEM, so with highdma off no frame changes: the check is
-# that the flag toggles and the other offloads work on unchanged.
-log "=== highdma on mydev0 (t=${SECONDS}s)"
-set_features mydev0 "" highdma off
-tcp_run "highdma off"
-gt0 "highdma off: mydev0 tx_sg delta" "$(da tx_sg)"
-gt0 "highdma off: mydev0 tx_csum_partial delta" "$(da tx_csum_partial)"
-gt0 "highdma off: mydev0 tx_gso_packets delta" "$(da tx_gso_packets)"
-set_features mydev0 "" highdma on
 
 # ---------------------------------------------------------- under traffic
 log "=== every offload off and on again during a running iperf3 transfer (t=${SECONDS}s)"
