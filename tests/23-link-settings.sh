@@ -47,9 +47,11 @@ quick_ok() {
 }
 
 flood_pid=
+mounted_dbg=
 test_cleanup() {
 	[ -z "$flood_pid" ] || kill "$flood_pid" 2>/dev/null || true
 	[ ! -w "$LOSE" ] || echo 0 >"$LOSE" 2>/dev/null || true
+	[ -z "$mounted_dbg" ] || umount "$DBG" 2>/dev/null || true
 	rm -f /tmp/t23-err
 }
 
@@ -235,7 +237,10 @@ log "mydev0 root qdisc: $qdisc"
 if [[ $qdisc == "qdisc noqueue"* ]]; then
 	fail "mydev0 has no queueing qdisc: no watchdog"
 fi
-mountpoint -q "$DBG" || quick_ok mount -t debugfs none "$DBG"
+if ! mountpoint -q "$DBG"; then
+	quick_ok mount -t debugfs none "$DBG"
+	mounted_dbg=1
+fi
 [ -w "$LOSE" ] || fail "no $LOSE"
 expect_eq "$LOSE" "$(cat "$LOSE")" 0
 TXQ=/sys/class/net/mydev0/queues/tx-0/tx_timeout
