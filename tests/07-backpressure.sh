@@ -52,28 +52,7 @@ N=10000
 PAIR_IPV6=0
 pair_setup
 
-cat >/tmp/flood.py <<'PY'
-import errno, socket, sys, time
-# flood.py COUNT|-SECONDS: send 18-byte UDP datagrams to 10.0.0.2:9;
-# print how many sendto() calls were made (ENOBUFS ones included: the
-# qdisc dropped those and counted them).
-arg = int(sys.argv[1])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-# Frames in the ring still count against the sender's socket: a big
-# send buffer lets it outrun the ring rather than block first.
-s.setsockopt(socket.SOL_SOCKET, 32, 8 << 20)  # SO_SNDBUFFORCE
-data = b'x' * 18
-n = 0
-end = time.time() - arg if arg < 0 else None
-while (n < arg) if end is None else (time.time() < end):
-    try:
-        s.sendto(data, ('10.0.0.2', 9))
-    except OSError as e:
-        if e.errno != errno.ENOBUFS:
-            raise
-    n += 1
-print(n)
-PY
+FLOOD=(python3 "$REPO/tests/udpflood.py" --size 18 --sndbuf)
 
 # Slow down mydev1's NAPI: a kthread pinned to CPU 0 at SCHED_IDLE.
 slow_napi() {
@@ -110,7 +89,7 @@ slow_napi
 log "=== qdisc $(tc qdisc show dev mydev0 root | head -n1)"
 take0
 qd0=$(qdisc_drops)
-sent=$(taskset 1 python3 /tmp/flood.py "$N")
+sent=$(taskset 1 "${FLOOD[@]}" "$N")
 take1
 qd=$(( $(qdisc_drops) - qd0 ))
 log "python sent $sent; driver got $(delta a tx_packets), qdisc dropped $qd"
@@ -153,7 +132,7 @@ expect_eq "tx_bytes" "$(delta a tx_bytes)" "$(( $(delta a tx_packets) * FRAME ))
 check_conservation
 
 take0
-sent=$(taskset 1 python3 /tmp/flood.py "$N")
+sent=$(taskset 1 "${FLOOD[@]}" "$N")
 take1
 log "python sent $sent: tx_packets +$(delta a tx_packets), ring full +$(delta a tx_drop_ring_full)"
 expect_eq "tx_packets + tx_drop_ring_full (python)" \
@@ -165,7 +144,7 @@ check_conservation
 flap() { # MODE
 	local i
 	take0
-	taskset 1 python3 /tmp/flood.py -3 >/tmp/flood.out &
+	taskset 1 "${FLOOD[@]}" -3 >/tmp/flood.out &
 	local fpid=$!
 	sleep 1
 	for i in 1 2; do

@@ -139,36 +139,8 @@ qstats_check() {
 			map(tostring) | join(" ")' <<<"$js")" "$want"
 }
 
-cat >/tmp/flows.py <<'PY'
-import errno, socket, sys, time
-# flows.py NFLOWS COUNT|-SECONDS: 56-byte UDP datagrams to 10.0.0.2:9,
-# round robin over NFLOWS sockets bound to source ports 20000 + i.
-nf, arg = int(sys.argv[1]), int(sys.argv[2])
-socks = []
-for i in range(nf):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(('10.0.0.1', 20000 + i))
-    socks.append(s)
-data = b'x' * 56
-n = 0
-end = time.time() - arg if arg < 0 else None
-while (n < arg * nf) if end is None else (time.time() < end):
-    try:
-        socks[n % nf].sendto(data, ('10.0.0.2', 9))
-    except OSError as e:
-        if e.errno != errno.ENOBUFS:
-            raise
-    n += 1
-print(n)
-PY
-# A UDP sink on 10.0.0.2:9 so the peer answers nothing (no ICMP).
-rm -f /tmp/sink16.ready
-in_ns "$NS" python3 -c 'import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("10.0.0.2", 9))
-open("/tmp/sink16.ready", "w").close()
-time.sleep(1 << 20)' &
-SINK=$!
+FLOWS=(python3 "$REPO/tests/udpflood.py" --flows)
+udp_sink_start
 BG=()
 test_cleanup() {
 	local p
@@ -200,14 +172,13 @@ log "ok: ethtool -S has all per-queue names up to queue 15"
 
 # ---- 2. four channels, flows spread, per-queue conservation
 log "=== 2. four channels, flows spread, per-queue conservation (at ${SECONDS}s)"
-wait_for 10 test -e /tmp/sink16.ready || fail "UDP sink did not start"
 expect_ok ethtool -L mydev0 combined 4
 expect_channels 16 4
 declare -A a0 b0 a1 b1
 settle
 snap a0 mydev0
 snap b0 mydev1 "$NS"
-sent=$(python3 /tmp/flows.py 16 40)
+sent=$("${FLOWS[@]}" 16 40)
 expect_eq "datagrams sent by 16 flows" "$sent" 640
 settle
 snap a1 mydev0
@@ -250,7 +221,7 @@ log "=== 3. live changes under traffic (at ${SECONDS}s)"
 # Interrupt moderation on both ends: rings go away with timers armed.
 expect_ok in_ns "$NS" ethtool -C mydev1 rx-usecs 300 rx-frames 0
 expect_ok ethtool -C mydev0 rx-usecs 200 rx-frames 16
-python3 /tmp/flows.py 16 -40 >/tmp/flows.out &
+"${FLOWS[@]}" 16 -40 >/tmp/flows.out &
 BG+=($!)
 ping -f -q -w 40 "$ADDR_B" >/dev/null 2>&1 &
 BG+=($!)
@@ -316,7 +287,7 @@ settle
 snap a0 mydev0
 snap b0 mydev1 "$NS"
 echo 1000000 >"$DBG/mynetdrv/lose_kicks"
-sent=$(python3 /tmp/flows.py 16 40)
+sent=$("${FLOWS[@]}" 16 40)
 snap a1 mydev0
 snap b1 mydev1 "$NS"
 expect_eq "datagrams sent by 16 flows" "$sent" 640

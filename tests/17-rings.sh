@@ -57,33 +57,8 @@ expect_rings() {
 	expect_eq "mydev1 ethtool -g" "$(rings mydev1 "$NS")" "4096 0 0 0 $2 0 0 0"
 }
 
-cat >/tmp/udp.py <<'PY'
-import errno, socket, sys, time
-# udp.py COUNT|-SECONDS: 56-byte UDP datagrams to 10.0.0.2:9; prints
-# how many sendto() calls were made.
-arg = int(sys.argv[1])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, 32, 8 << 20)  # SO_SNDBUFFORCE
-data = b'x' * 56
-n = 0
-end = time.time() - arg if arg < 0 else None
-while (n < arg) if end is None else (time.time() < end):
-    try:
-        s.sendto(data, ('10.0.0.2', 9))
-    except OSError as e:
-        if e.errno != errno.ENOBUFS:
-            raise
-    n += 1
-print(n)
-PY
-# A UDP sink on 10.0.0.2:9 so the peer answers nothing (no ICMP).
-rm -f /tmp/sink17.ready
-in_ns "$NS" python3 -c 'import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("10.0.0.2", 9))
-open("/tmp/sink17.ready", "w").close()
-time.sleep(1 << 20)' &
-SINK=$!
+UDP=(python3 "$REPO/tests/udpflood.py" --sndbuf)
+udp_sink_start
 BG=()
 test_cleanup() {
 	local p
@@ -101,8 +76,7 @@ log "=== 2. live resize under traffic (at ${SECONDS}s)"
 rx1() { local v; read -r v <"$PEER_SYS/class/net/mydev1/statistics/rx_packets"; echo "$v"; }
 rx0() { local v; read -r v </sys/class/net/mydev0/statistics/rx_packets; echo "$v"; }
 traffic_flows() { [ "$(rx1)" -ge $(($1 + 200)) ] && [ "$(rx0)" -ge $(($2 + 20)) ]; }
-wait_for 10 test -e /tmp/sink17.ready || fail "UDP sink did not start"
-python3 /tmp/udp.py -40 >/tmp/udp.out &
+"${UDP[@]}" -40 >/tmp/udp.out &
 BG+=($!)
 ping -f -q -w 40 "$ADDR_B" >/dev/null 2>&1 &
 BG+=($!)
@@ -173,7 +147,7 @@ d() { local -n _n=${1}1 _o=${1}0; echo $((_n[$2] - _o[$2])); }
 in_ring() { echo $(( $(d a tx_packets) - $(d b rx_packets) - $(d b rx_dropped) )); }
 take0
 echo 1000000 >"$DBG/mynetdrv/lose_kicks"
-sent=$(python3 /tmp/udp.py 600)
+sent=$("${UDP[@]}" 600)
 snap a1 mydev0
 snap b1 mydev1 "$NS"
 log "600 sent with interrupts lost: tx +$(d a tx_packets), ring full +$(d a tx_drop_ring_full), mydev1 rx +$(d b rx_packets), polls +$(d b rx_polls)"

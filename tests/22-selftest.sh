@@ -31,13 +31,6 @@ LOOP="Loopback test (offline)"
 PAIR_IPV6=0
 pair_setup
 
-# quick_ok CMD...: expect_ok without its two helper processes (forks are
-# slow under TCG); CMD's stdout is dropped, its stderr shown on failure.
-quick_ok() {
-	"$@" >/dev/null 2>/tmp/t22-err || fail "expected success: $*: $(cat /tmp/t22-err)"
-	log "ok: $*"
-}
-
 cap_pid=
 test_cleanup() {
 	[ -z "$cap_pid" ] || kill "$cap_pid" 2>/dev/null || true

@@ -39,13 +39,6 @@ LOSE=$DBG/mynetdrv/lose_kicks
 PAIR_IPV6=0
 pair_setup
 
-# quick_ok CMD...: expect_ok without its two helper processes (forks are
-# slow under TCG); CMD's stdout is dropped, its stderr shown on failure.
-quick_ok() {
-	"$@" >/dev/null 2>/tmp/t23-err || fail "expected success: $*: $(cat /tmp/t23-err)"
-	log "ok: $*"
-}
-
 flood_pid=
 mounted_dbg=
 test_cleanup() {

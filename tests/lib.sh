@@ -35,6 +35,9 @@
 #   expect_ok CMD...           run CMD; fail if it fails.  Its stdout goes
 #                              to the test output, its stderr is logged
 #   expect_fail CMD...         run CMD; fail if it succeeds; stderr logged
+#   quick_ok CMD...            expect_ok without its helper processes (forks
+#                              are slow under TCG): CMD's stdout dropped, its
+#                              stderr shown only on failure
 #   link_stat DEV FIELD [NETNS]
 #                              one counter of `ip -s -s -j link show DEV`
 #                              (in NETNS if given), read with jq.  FIELD:
@@ -156,6 +159,12 @@ expect_ok() {
 	_lib_log_file "$_lib_err" "stderr: "
 	rm -f "$_lib_err"
 	[ "$_lib_rc" -eq 0 ] || fail "expected success, got exit $_lib_rc: $*"
+	log "ok: $*"
+}
+
+quick_ok() {
+	"$@" >/dev/null 2>/tmp/lib-quick-err ||
+		fail "expected success: $*: $(cat /tmp/lib-quick-err)"
 	log "ok: $*"
 }
 

@@ -27,6 +27,9 @@
 #   mac_of DEV [NETNS]              the device's MAC address
 #   pair_neigh                      (re)install the permanent neighbours
 #                                   (a device going down flushes them)
+#   udp_sink_start                  a UDP socket on $ADDR_B:9 in $NS, so
+#                                   datagrams sent there draw no ICMP;
+#                                   returns once bound, its PID in SINK
 #   ping_count N ARGS...            ping -c N ARGS; fail unless N replies
 #                                   (from netns $PING_NS if set)
 
@@ -239,4 +242,16 @@ ping_count() {
 	printf '%s\n' "$out" | tail -n 2 | sed 's/^/# /'
 	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' <<<"$out")
 	expect_eq "replies to ping -c $n $*" "${got:-0}" "$n"
+}
+
+udp_sink_start() {
+	rm -f /tmp/pairlib-sink.ready
+	in_ns "$NS" python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 9))
+open("/tmp/pairlib-sink.ready", "w").close()
+time.sleep(1 << 20)' "$ADDR_B" &
+	# shellcheck disable=SC2034 # the caller kills it in its cleanup
+	SINK=$!
+	wait_for 10 test -e /tmp/pairlib-sink.ready || fail "UDP sink did not start"
 }
