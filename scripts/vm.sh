@@ -16,7 +16,8 @@
 #   --mem MB         guest memory (default 2048, env VM_MEM)
 #   --smp N          guest CPUs (default 2, env VM_SMP)
 #   --accel A        kvm|tcg|auto (default auto, env VM_ACCEL)
-#                    (env VM_CPU: TCG CPU model, default max)
+#                    (env VM_CPU: TCG CPU model, default max; env
+#                    VM_TCG_THREAD: single (default) or multi, see below)
 #   --out DIR        writable results share (default <repo>/build/vm/out)
 #   --default-kver   print the default kernel release and exit
 #   --probe-kvm      only run the KVM probe, print kvm or tcg
@@ -44,6 +45,13 @@
 #    share) with a RAM overlay on /lib/modules/<kver>, so modprobe works
 #    in the guest.  The userland stays the host's.
 #  * Console is ttyS0, streamed to stdout ('\r' stripped).
+#  * TCG runs all vCPUs in one host thread (thread=single) by default.
+#    Multi-threaded TCG was seen to kill guests of every kernel with "Oops:
+#    int3" or a fault in the middle of an instruction: a vCPU executes a
+#    stale translation of kernel text another vCPU is live-patching (static
+#    keys, at boot or when a socket option flips one).  The guest still
+#    has --smp CPUs, preemption and interrupts, so its races remain; the
+#    host only interleaves the vCPUs instead of running them at once.
 #  * KVM is used if a short probe (a tiny initramfs that powers off, 15 s
 #    limit per CPU model tried) succeeds; the result is cached per host boot
 #    in /var/tmp/mynetdrv-lab-kvm-probe.  Otherwise TCG (-cpu max).
@@ -336,7 +344,7 @@ rm -f "$OUT/status" "$OUT/dmesg.txt" "$OUT/cmd.sh"
 
 case $ACCEL in
 kvm) ACCEL_ARGS=(-accel kvm -cpu "${CPU:-host}") ;;
-tcg) ACCEL_ARGS=(-accel 'tcg,thread=multi' -cpu "${VM_CPU:-max}") ;;
+tcg) ACCEL_ARGS=(-accel "tcg,thread=${VM_TCG_THREAD:-single}" -cpu "${VM_CPU:-max}") ;;
 esac
 
 # qboot boots faster than SeaBIOS and prints nothing on the serial line.
