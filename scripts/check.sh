@@ -8,6 +8,7 @@
 # reported (crash, timeout) count as failed.
 #
 # Usage: scripts/check.sh [--kver RELEASE] [PREFIX...]
+# Env LAB_TIMEOUT_SCALE multiplies every test's timeout (tests/run.sh).
 # Exit status: 0 iff nothing failed and the VM reported a clean exit.
 set -uo pipefail
 
@@ -27,7 +28,8 @@ rm -f "$KTAP"
 
 cd "$REPO" || exit 1
 "$SELF_DIR/vm.sh" "${KVER_ARGS[@]}" --out "$OUT" -- \
-	env KTAP_OUT="$KTAP" "$REPO/tests/run.sh" "$@"
+	env KTAP_OUT="$KTAP" LAB_TIMEOUT_SCALE="${LAB_TIMEOUT_SCALE:-1}" \
+	"$REPO/tests/run.sh" "$@"
 rc=$?
 
 plan=0 passed=0 failed=0 skipped=0
@@ -47,7 +49,13 @@ if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
 	echo "# the VM run failed (status $rc) without a failing test: counted as 1 failure"
 	failed=1
 fi
-echo "# results: $KTAP, guest dmesg: $OUT/dmesg.txt"
+if [ "$failed" -ne 0 ] || [ "$rc" -ne 0 ]; then
+	# The next run reuses $OUT: keep this one's evidence.
+	keep="$REPO/build/vm/failed-$(date +%Y%m%d-%H%M%S)"
+	cp -r "$OUT" "$keep" 2>/dev/null && OUT=$keep
+	KTAP=$OUT/ktap.txt
+fi
+echo "# results: $KTAP, guest dmesg: $OUT/dmesg.txt, console: $OUT/console.txt"
 [ "$skipped" -eq 0 ] || echo "# $skipped skipped"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$rc" -eq 0 ]

@@ -44,7 +44,8 @@
 #    and the guest's /init mounts that directory (seen through the root
 #    share) with a RAM overlay on /lib/modules/<kver>, so modprobe works
 #    in the guest.  The userland stays the host's.
-#  * Console is ttyS0, streamed to stdout ('\r' stripped).
+#  * Console is ttyS0, streamed to stdout ('\r' stripped) and saved in
+#    <out>/console.txt.
 #  * TCG runs all vCPUs in one host thread (thread=single) by default.
 #    Multi-threaded TCG was seen to kill guests of every kernel with "Oops:
 #    int3" or a fault in the middle of an instruction: a vCPU executes a
@@ -322,7 +323,7 @@ if ! flock -n 9; then
 	info "waiting for another vm.sh using $OUT"
 	flock -w "$TIMEOUT" 9 || die "another vm.sh still holds $OUT/.lock"
 fi
-rm -f "$OUT/status" "$OUT/dmesg.txt" "$OUT/cmd.sh"
+rm -f "$OUT/status" "$OUT/dmesg.txt" "$OUT/cmd.sh" "$OUT/console.txt"
 
 # The command, quoted for bash, run from the caller's directory.
 {
@@ -367,7 +368,7 @@ timeout -s KILL "$TIMEOUT" qemu-system-x86_64 \
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
 	-fsdev local,id=results,path="$OUT",security_model=none,multidevs=remap \
 	-device virtio-9p-pci,fsdev=results,mount_tag=results \
-	</dev/null 2>&1 | tr -d '\r'
+	</dev/null 2>&1 | tr -d '\r' | tee "$OUT/console.txt"
 rc=${PIPESTATUS[0]}
 set -e
 elapsed=$(( $(date +%s) - start ))
