@@ -18,7 +18,8 @@ endif
 
 PWD := $(shell pwd)
 
-.PHONY: all modules clean setup lab-kernel lab-build check check-matrix run lint
+.PHONY: all modules clean setup lab-kernel lab-build check check-debug \
+	check-matrix run lint
 
 all: modules
 
@@ -56,6 +57,11 @@ endif
 #   make check-matrix [MATRIX="6.1 6.12 7"]
 #                               W=1 C=2 build + make check on each kernel,
 #                               then one summary table (scripts/matrix.sh)
+#   make check-debug [TESTS=...]
+#                               make check on the debug kernel (KASAN,
+#                               lockdep, kmemleak, UBSAN, fault injection),
+#                               built once and cached by
+#                               scripts/debugkernel.sh; test timeouts x4
 #   make run [KVER=...]         build, then run scripts/demo.sh in the VM
 #   make lint                   shellcheck the lab scripts
 # KVER defaults to the kernel of linux-image-amd64 (scripts/vm.sh --default-kver).
@@ -78,6 +84,13 @@ lab-build: lab-kernel
 
 check: lab-build
 	@scripts/check.sh --kver $(LAB_KVER) $(TESTS)
+
+# KASAN + lockdep + kmemleak under TCG: several times slower than 6.1.
+check-debug: export LAB_TIMEOUT_SCALE = 4
+check-debug: export VM_TIMEOUT = 7200
+check-debug: export VM_MEM = 3072
+check-debug:
+	@$(MAKE) --no-print-directory check KVER=debug
 
 check-matrix: setup
 	@scripts/matrix.sh $(MATRIX)

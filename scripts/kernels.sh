@@ -26,6 +26,9 @@
 #   6.1     bookworm's linux-image-amd64 kernel (the lab default)
 #   6.12    the newest installed 6.12.*+deb12-amd64 (bookworm's backport
 #           line; scripts/setup.sh installs it)
+#   debug   the debug kernel of `make check-debug` (Debian's linux-source-6.1
+#           with KASAN, lockdep, kmemleak, UBSAN, fault injection), built
+#           and cached by scripts/debugkernel.sh; prepare builds it
 #   7, sid, unstable
 #           the newest kernel of Debian unstable, installed in a debootstrapped
 #           sid chroot: $MYNETDRV_CACHE/sid (default /var/cache/mynetdrv/sid),
@@ -78,6 +81,10 @@ resolve() { # ALIAS -> release on stdout
 		r=$(newest / '6.12.*+deb12-amd64')
 		[ -n "$r" ] || die "no 6.12.*+deb12-amd64 kernel with headers installed; run scripts/setup.sh"
 		;;
+	debug)
+		r=$("$SELF_DIR/debugkernel.sh" release) ||
+			die "the debug kernel is not built yet: make check-debug (or scripts/debugkernel.sh build)"
+		;;
 	*)
 		if is_sid_alias "$k" && [ -z "$(krel_root "$k")" ]; then
 			sid_ready || die "no sid chroot at $SID yet: run scripts/kernels.sh prepare $k (make check KVER=$k does)"
@@ -100,13 +107,21 @@ resolve() { # ALIAS -> release on stdout
 	echo "$r"
 }
 
+# Root of the debug kernel, or "" if it is not built.
+debug_root() { "$SELF_DIR/debugkernel.sh" root 2>/dev/null || true; }
+
 # Root holding release R, or "" if none.
 krel_root() {
+	local d
 	if [ -e "/boot/vmlinuz-$1" ] && [ -d "/lib/modules/$1" ]; then
 		echo /
 	elif sid_ready && [ -e "$SID/boot/vmlinuz-$1" ] && [ -d "$SID/lib/modules/$1" ]; then
 		echo "$SID"
+	else
+		d=$(debug_root)
+		[ -n "$d" ] && [ -e "$d/boot/vmlinuz-$1" ] && echo "$d"
 	fi
+	return 0
 }
 
 aliases() { printf '%s\n' 6.1 6.12 7; }
@@ -164,6 +179,10 @@ create_sid() {
 
 prepare() {
 	local k=${1:-default}
+	# debug: build the debug kernel unless cached
+	if [ "$k" = debug ]; then
+		"$SELF_DIR/debugkernel.sh" build >/dev/null
+	fi
 	# 7, 7.x, sid, unstable: create the chroot unless the host has it
 	if is_sid_alias "$k" && [ ! -e "/boot/vmlinuz-$k" ]; then
 		sid_ready || create_sid
@@ -203,8 +222,9 @@ kbuild() { # K DIR MAKEARG...
 	dir=$(cd "$2" && pwd)
 	shift 2
 	root=$(krel_root "$r")
-	if [ "$root" = / ]; then
-		exec make -C "/lib/modules/$r/build" M="$dir" "$@"
+	# The host's own kernels, and the debug kernel (built by the host's gcc)
+	if [ "$root" = / ] || [ "$root" = "$(debug_root)" ]; then
+		exec make -C "${root%/}/lib/modules/$r/build" M="$dir" "$@"
 	fi
 	info "building in the sid chroot ($root) against $r"
 	sparse_gate "$root" "$r"
@@ -217,7 +237,7 @@ sparse_version() { # K
 	local r root
 	r=$(resolve "$1")
 	root=$(krel_root "$r")
-	if [ "$root" = / ]; then
+	if [ "$root" = / ] || [ "$root" = "$(debug_root)" ]; then
 		sparse --version 2>/dev/null || true
 	else
 		in_chroot "$root" -- sparse --version 2>/dev/null || true

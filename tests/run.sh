@@ -9,7 +9,8 @@
 #
 # Every tests/[0-9][0-9]-*.sh runs in order, in a fresh bash, under
 # `timeout` (120 s, or the test's "# TIMEOUT: SEC" line; env
-# LAB_TEST_TIMEOUT changes the default), in its own cgroup, with MODULE,
+# LAB_TEST_TIMEOUT changes the default, env LAB_TIMEOUT_SCALE multiplies
+# them all), in its own cgroup, with MODULE,
 # REPO, IP_LIB_DIR and LAB_SKIP_FILE exported (see tests/lib.sh).
 # Exit 0 = ok, 4 = skip, else not ok.  Output (stdout+stderr) is printed
 # as "# " comments before the result line.
@@ -22,6 +23,13 @@
 # (only O and E allowed) and scans what the kernel logged after the last
 # test.  Exit status: 0 iff every test passed or was skipped.
 #
+# On a kernel with kmemleak (the debug kernel of `make check-debug`), the
+# suspects present before the first test are cleared, and after each
+# test's cleanup (mynetdrv unloaded) kmemleak scans memory: any new
+# unreferenced object fails that test and its report is printed.  The scan
+# waits until the test has been over for 5 s, since kmemleak does not
+# report objects younger than that.
+#
 # If KTAP_OUT is set, the KTAP is also written to that file.
 set -uo pipefail
 
@@ -31,10 +39,13 @@ export REPO
 export MODULE="${MODULE:-$REPO/mynetdrv.ko}"
 export IP_LIB_DIR="${IP_LIB_DIR:-$REPO/iproute2}"
 DEFAULT_TIMEOUT=${LAB_TEST_TIMEOUT:-120}
+# Slow kernels (the debug kernel: KASAN, lockdep, kmemleak) scale every
+# test's timeout.
+TIMEOUT_SCALE=${LAB_TIMEOUT_SCALE:-1}
 KTAP_OUT=${KTAP_OUT:-}
 
 # Kernel log patterns that fail a test.
-BAD_RE='WARNING:|BUG:|Oops|Kernel panic|general protection|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|INFO: |KASAN|UBSAN|kmemleak|refcount_t|unregister_netdevice: waiting'
+BAD_RE='WARNING:|BUG:|Oops|Kernel panic|general protection|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|INFO: |KASAN|UBSAN|kmemleak: ([0-9]+ new suspected|.*disabled|Cannot allocate a kmemleak_object)|refcount_t|unregister_netdevice: waiting'
 MARK="mynetdrv-lab:"
 ALLOWED_TAINT=$(( 4096 | 8192 )) # O (out-of-tree) | E (unsigned)
 
@@ -67,6 +78,26 @@ klog_lines() { dmesg 2>/dev/null | wc -l; }
 # Bad lines of the kernel log after line $1.
 klog_bad_since() {
 	dmesg 2>/dev/null | tail -n +"$(($1 + 1))" | grep -v -F "$MARK" | grep -E "$BAD_RE"
+}
+
+KMEMLEAK=/sys/kernel/debug/kmemleak
+use_kmemleak=0
+[ -w "$KMEMLEAK" ] && echo scan >"$KMEMLEAK" 2>/dev/null && use_kmemleak=1
+
+# Scan (at least 5 s after the epoch-ns $1), print new suspects (their
+# first 60 lines), then forget them so the next test starts clean.
+kmemleak_check() {
+	local left report
+	[ $use_kmemleak -eq 1 ] || return 0
+	left=$(( 5500 - ($(date +%s%N) - $1) / 1000000 ))
+	[ $left -le 0 ] || sleep "$((left / 1000)).$(printf '%03d' $((left % 1000)))"
+	echo scan >"$KMEMLEAK"
+	report=$(cat "$KMEMLEAK")
+	echo clear >"$KMEMLEAK"
+	[ -n "$report" ] || return 0
+	echo "kmemleak: $(grep -c '^unreferenced object' <<<"$report") unreferenced object(s):"
+	head -n 60 <<<"$report"
+	return 1
 }
 
 taint_letters() {
@@ -160,6 +191,11 @@ if [ -n "$boot_bad" ]; then
 	while IFS= read -r l; do out "#   $l"; done <<<"$boot_bad"
 fi
 taint0=$(cat /proc/sys/kernel/tainted)
+if [ $use_kmemleak -eq 1 ]; then
+	n0=$(grep -c '^unreferenced object' "$KMEMLEAK")
+	echo clear >"$KMEMLEAK"
+	out "# kmemleak: on ($n0 suspect(s) from boot cleared); scanned after each test"
+fi
 [ "$taint0" -eq 0 ] || out "# note: kernel already tainted at start: $taint0 ($(taint_letters "$taint0"))"
 
 failed=0
@@ -170,7 +206,7 @@ for f in "${tests[@]}"; do
 	n=$((n + 1))
 	name=$(basename "$f" .sh)
 	to=$(sed -n 's/^# TIMEOUT: *\([0-9][0-9]*\).*/\1/p' "$f" | head -n1)
-	to=${to:-$DEFAULT_TIMEOUT}
+	to=$(( ${to:-$DEFAULT_TIMEOUT} * TIMEOUT_SCALE ))
 	cg="$CG_ROOT/lab-$n"
 	[ $use_cg -eq 1 ] && mkdir -p "$cg"
 	skipf="$tmp/skip"
@@ -186,8 +222,10 @@ for f in "${tests[@]}"; do
 	) </dev/null >"$tmp/out" 2>&1
 	rc=$?
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	t1=$(date +%s%N)
 	cleanup_after_test "$cg" >"$tmp/cleanup" 2>&1
 	crc=$?
+	kmemleak_check "$t1" >>"$tmp/cleanup" 2>&1 || crc=1
 	kmsg "end $name rc=$rc"
 	bad=$(klog_bad_since "$kline")
 
@@ -218,9 +256,13 @@ done
 n=$((n + 1))
 kline_end=$(dmesg 2>/dev/null | grep -n -F "$MARK end" | tail -n1 | cut -d: -f1)
 sleep 1 # let deferred work (netns cleanup, RCU) log its complaints
+result=ok
+if ! kmemleak_check "$(date +%s%N)" >"$tmp/leaks" 2>&1; then
+	out_comments "$tmp/leaks"
+	result="not ok"
+fi
 bad=$(klog_bad_since "${kline_end:-0}")
 taint=$(cat /proc/sys/kernel/tainted)
-result=ok
 if (( taint & ~ALLOWED_TAINT )); then
 	out "# kernel tainted: $taint ($(taint_letters "$taint")); only O and E are allowed"
 	result="not ok"
