@@ -139,7 +139,11 @@ static int mynet_set_channels(struct net_device *dev,
 	int err;
 
 	err = mynet_set_queue_count(dev, ch->combined_count);
-	if (!err && old != ch->combined_count)
+	/* Logged: set_channels() has no extack to carry a message. */
+	if (err)
+		netdev_err(dev, "cannot change to %u channels: %pe\n",
+			   ch->combined_count, ERR_PTR(err));
+	else if (old != ch->combined_count)
 		netif_info(priv, ifup, dev, "%u channels (was %u), peer too\n",
 			   ch->combined_count, old);
 	return err;
@@ -164,6 +168,7 @@ static int mynet_set_ringparam(struct net_device *dev,
 			       struct netlink_ext_ack *extack)
 {
 	u32 size = ring->rx_pending;
+	int err;
 
 	if (size < MYNET_RING_MIN || !is_power_of_2(size)) {
 		NL_SET_ERR_MSG_MOD(extack,
@@ -172,7 +177,10 @@ static int mynet_set_ringparam(struct net_device *dev,
 				   __stringify(MYNET_RING_MAX));
 		return -EINVAL;
 	}
-	return mynet_set_ring_size(dev, size);
+	err = mynet_set_ring_size(dev, size);
+	if (err)
+		NL_SET_ERR_MSG_MOD(extack, "cannot allocate the new RX rings");
+	return err;
 }
 
 static int mynet_get_coalesce(struct net_device *dev,

@@ -69,8 +69,11 @@ static int mynet_open(struct net_device *dev)
 	int err;
 
 	err = mynet_rx_open(dev);
-	if (err)
+	if (err) {
+		netdev_err(dev, "cannot create the receive rings: %pe\n",
+			   ERR_PTR(err));
 		return err;
+	}
 
 	netif_tx_start_all_queues(dev);
 
@@ -240,8 +243,10 @@ static int __init mynet_init(void)
 
 	mynet_debugfs_init();
 	err = rtnl_link_register(&mynet_link_ops);
-	if (err)
+	if (err) {
+		pr_err("cannot register the link type: %pe\n", ERR_PTR(err));
 		goto remove_debugfs;
+	}
 
 	for (i = 0; i < numpairs; i++) {
 		err = mynet_create_pair(&init_net);

@@ -208,8 +208,10 @@ static int mynet_newlink_pair(struct net *peer_net, struct net_device *dev,
 
 	peer = rtnl_create_link(peer_net, ifname, name_assign_type,
 				&mynet_link_ops, tbp, extack);
-	if (IS_ERR(peer))
-		return PTR_ERR(peer);
+	if (IS_ERR(peer)) {
+		err = PTR_ERR(peer);
+		goto out;
+	}
 
 	/* Without its own attributes the peer would copy dev's MAC. */
 	if (!ifmp || !tbp[IFLA_ADDRESS])
@@ -240,9 +242,15 @@ static int mynet_newlink_pair(struct net *peer_net, struct net_device *dev,
 
 unregister_peer:
 	unregister_netdevice(peer);
-	return err;
+	goto out;
 free_peer:
 	free_netdev(peer);
+out:
+	/* The core reports its other failures; these it leaves bare
+	 * (inetdev_init() says -ENOBUFS for a failed allocation).
+	 */
+	if (err == -ENOMEM || err == -ENOBUFS)
+		NL_SET_ERR_MSG_MOD(extack, "out of memory creating the pair");
 	return err;
 }
 
