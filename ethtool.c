@@ -15,6 +15,7 @@
  */
 
 #include <linux/ethtool.h>
+#include <linux/linkmode.h>
 #include <linux/netdevice.h>
 
 #include "mynetdrv.h"
@@ -85,15 +86,35 @@ static int mynet_get_link_ksettings(struct net_device *dev,
 	return 0;
 }
 
+/* What a set may not change: there is no PHY, port or negotiation. */
+static const char *
+mynet_ksettings_fixed(const struct ethtool_link_ksettings *cmd)
+{
+	if (cmd->base.autoneg != AUTONEG_DISABLE)
+		return "autonegotiation is not supported";
+	if (!linkmode_empty(cmd->link_modes.advertising))
+		return "no link modes are advertised: no autonegotiation";
+	if (cmd->base.port != PORT_NONE)
+		return "port cannot be set: there is none";
+	if (cmd->base.phy_address)
+		return "PHY address cannot be set: there is no PHY";
+	if (cmd->base.eth_tp_mdix_ctrl != ETH_TP_MDI_INVALID)
+		return "MDI-X cannot be set: there is no twisted pair";
+	return NULL;
+}
+
+/* No extack here: the reason goes to the kernel log. */
 static int mynet_set_link_ksettings(struct net_device *dev,
 				    const struct ethtool_link_ksettings *cmd)
 {
 	struct mynet_priv *priv = netdev_priv(dev);
 	const struct mynet_link_mode *mode;
 	u8 duplex = cmd->base.duplex;
+	const char *fixed;
 
-	if (cmd->base.autoneg != AUTONEG_DISABLE) {
-		netdev_info(dev, "autonegotiation is not supported\n");
+	fixed = mynet_ksettings_fixed(cmd);
+	if (fixed) {
+		netdev_info(dev, "%s\n", fixed);
 		return -EINVAL;
 	}
 	mode = mynet_find_link_mode(cmd->base.speed);
