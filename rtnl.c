@@ -134,11 +134,27 @@ static int mynet_validate(struct nlattr *tb[], struct nlattr *data[],
 	return mynet_validate_queues(tb[IFLA_NUM_RX_QUEUES], extack);
 }
 
+/* What register_netdevice() takes as a name: dev_valid_name(), and in a
+ * template at most one "%d" (as __dev_alloc_name() checks).
+ */
+static bool mynet_valid_name(const char *name)
+{
+	const char *p = strchr(name, '%');
+
+	return dev_valid_name(name) &&
+	       (!p || (p[1] == 'd' && !strchr(p + 2, '%')));
+}
+
 static int mynet_check_peer_name(struct net *net, const char *name,
 				 const struct net_device *dev,
 				 const struct nlattr *attr,
 				 struct netlink_ext_ack *extack)
 {
+	if (!mynet_valid_name(name)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "peer name is not a valid interface name");
+		return -EINVAL;
+	}
 	if (net_eq(net, dev_net(dev)) && !strcmp(name, dev->name)) {
 		NL_SET_ERR_MSG_ATTR(extack, attr,
 				    "peer name must differ from the device name");
@@ -148,6 +164,25 @@ static int mynet_check_peer_name(struct net *net, const char *name,
 		NL_SET_ERR_MSG_ATTR(extack, attr,
 				    "peer name is already in use");
 		return -EEXIST;
+	}
+	return 0;
+}
+
+/* The core has refused a negative index (rtnl_nla_parse_ifinfomsg()). */
+static int mynet_check_peer_index(struct net *net, int ifindex,
+				  const struct net_device *dev,
+				  struct netlink_ext_ack *extack)
+{
+	if (!ifindex)
+		return 0;
+	if (net_eq(net, dev_net(dev)) && ifindex == dev->ifindex) {
+		NL_SET_ERR_MSG(extack,
+			       "peer ifindex must differ from the device's");
+		return -EBUSY;
+	}
+	if (__dev_get_by_index(net, ifindex)) {
+		NL_SET_ERR_MSG(extack, "peer ifindex is already in use");
+		return -EBUSY;
 	}
 	return 0;
 }
@@ -193,10 +228,16 @@ static int mynet_newlink_pair(struct net *peer_net, struct net_device *dev,
 	char ifname[IFNAMSIZ];
 	int err;
 
+	if (ifmp) {
+		/* register_netdevice() would refuse these too, silently. */
+		err = mynet_check_peer_index(peer_net, ifmp->ifi_index, dev,
+					     extack);
+		if (err)
+			return err;
+	}
 	if (ifmp && tbp[IFLA_IFNAME]) {
 		nla_strscpy(ifname, tbp[IFLA_IFNAME], IFNAMSIZ);
 		name_assign_type = NET_NAME_USER;
-		/* register_netdevice() would refuse these too, silently. */
 		err = mynet_check_peer_name(peer_net, ifname, dev,
 					    tbp[IFLA_IFNAME], extack);
 		if (err)
@@ -216,7 +257,8 @@ static int mynet_newlink_pair(struct net *peer_net, struct net_device *dev,
 	/* Without its own attributes the peer would copy dev's MAC. */
 	if (!ifmp || !tbp[IFLA_ADDRESS])
 		eth_hw_addr_random(peer);
-	if (ifmp && dev->ifindex)
+	/* Unlike veth, the peer's index is used even when dev has none. */
+	if (ifmp)
 		peer->ifindex = ifmp->ifi_index;
 
 	err = register_netdevice(peer);
