@@ -2,16 +2,23 @@
 # SPDX-License-Identifier: GPL-2.0
 """UDP datagrams to the pair's far end, as fast as sendto() goes.
 
-Usage: udpflood.py [--size BYTES] [--flows N] [--sndbuf] COUNT|-SECONDS
+Usage: udpflood.py [--size BYTES] [--flows N] [--burst N] [--sndbuf]
+                   [--src ADDR] [--dst ADDR] [--keep-going] COUNT|-SECONDS
 
 Sends COUNT datagrams per flow (or for SECONDS seconds) of BYTES payload
-(default 56) to 10.0.0.2:9 and prints how many sendto() calls were made,
-ENOBUFS ones included (the qdisc dropped those and counted them).
---flows N: N sockets bound to 10.0.0.1 source ports 20000 + i, used round
-robin, so the core's TX hash spreads them over the queues; without it,
-one unbound socket. --sndbuf: an 8 MiB send buffer (SO_SNDBUFFORCE), so
-the sender outruns the ring rather than block first (frames in the ring
-still count against its socket).
+(default 56) to 10.0.0.2:9 (--dst: to ADDR:9) and prints how many
+sendto() calls were made, ENOBUFS ones included (the qdisc dropped those
+and counted them).
+--flows N: N sockets bound to 10.0.0.1 (--src: ADDR) source ports
+20000 + i, used round robin, so the core's TX hash spreads them over the
+queues; without it, one unbound socket. --burst N: N datagrams on a flow
+before the next one (default 1; the receiver's GRO merges runs of one
+flow, not datagrams of flows taking turns). --sndbuf: an 8 MiB send
+buffer (SO_SNDBUFFORCE), so the sender outruns the ring rather than
+block first (frames in the ring still count against its socket).
+--keep-going: also count and go on past ENETUNREACH, EHOSTUNREACH and
+ENETDOWN (the device or its route went away for a while, as a chaos
+test does on purpose).
 """
 
 import argparse
@@ -26,7 +33,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", type=int, default=56)
     ap.add_argument("--flows", type=int, default=0)
+    ap.add_argument("--burst", type=int, default=1)
     ap.add_argument("--sndbuf", action="store_true")
+    ap.add_argument("--src", default="10.0.0.1")
+    ap.add_argument("--dst", default="10.0.0.2")
+    ap.add_argument("--keep-going", action="store_true")
     ap.add_argument("arg", type=int)
     opt = ap.parse_args()
 
@@ -34,20 +45,24 @@ def main():
     for i in range(max(opt.flows, 1)):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         if opt.flows:
-            s.bind(("10.0.0.1", 20000 + i))
+            s.bind((opt.src, 20000 + i))
         if opt.sndbuf:
             s.setsockopt(socket.SOL_SOCKET, SO_SNDBUFFORCE, 8 << 20)
         socks.append(s)
     nf = len(socks)
+    ok_errs = {errno.ENOBUFS}
+    if opt.keep_going:
+        ok_errs |= {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN}
+    dst = (opt.dst, 9)
     data = b"x" * opt.size
     arg = opt.arg
     n = 0
     end = time.time() - arg if arg < 0 else None
     while (n < arg * nf) if end is None else (time.time() < end):
         try:
-            socks[n % nf].sendto(data, ("10.0.0.2", 9))
+            socks[n // opt.burst % nf].sendto(data, dst)
         except OSError as e:
-            if e.errno != errno.ENOBUFS:
+            if e.errno not in ok_errs:
                 raise
         n += 1
     print(n)
