@@ -261,10 +261,13 @@ netdev_tx_t mynet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 
 	/* The receiver must own every byte: copy pages a zerocopy sender
-	 * only lent us (GRO would otherwise merge them), and make the
-	 * Ethernet header linear for eth_type_trans().
+	 * only lent us (GRO would otherwise merge them), give a clone a
+	 * skb_shared_info of its own (TCP keeps the original for
+	 * retransmission, and GRO moves the frags of what it merges, in
+	 * place), and make the Ethernet header linear for eth_type_trans().
 	 */
 	if (unlikely(skb_orphan_frags(skb, GFP_ATOMIC) ||
+		     skb_unclone(skb, GFP_ATOMIC) ||
 		     !pskb_may_pull(skb, ETH_HLEN))) {
 		mynet_tx_drop(stats, &stats->drop_nomem, skb,
 			      SKB_DROP_REASON_NOMEM);
