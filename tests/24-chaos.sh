@@ -22,7 +22,8 @@
 #
 # A. Chaos for 40 s (a deadline, not a count: the test also runs on a
 #    KASAN+lockdep kernel under TCG, 3-5x slower), and on until every kind
-#    of operation ran at least MIN_EACH times (fail after CAP_A s).
+#    of operation ran at least MIN_EACH times, stall 3 (fail after
+#    CAP_A s).
 #    Rounds of every kind in a random order, random ends and values, from
 #    bash's RANDOM seeded with a logged seed:
 #      flap      an end of the main pair down, a third of the time one
@@ -44,7 +45,8 @@
 #      stall     every RX interrupt lost for 0.2-0.5 s (debugfs
 #                mynetdrv/lose_kicks: rings fill, queues stop), then,
 #                on full rings, an rx ring shrink, a channel shrink or an
-#                end down; interrupts back, and a new rx ring size on
+#                end down, in turn (at least 3 stalls: each purge path
+#                runs); interrupts back, and a new rx ring size on
 #                both ends (replacing a ring kicks its NAPI, so none is
 #                left to the 5 s TX watchdog). Without stalls the rings
 #                of a TCG guest hold a few frames at most: a ring change
@@ -80,6 +82,7 @@ require_cmd python3 ping ethtool nsenter ss
 
 SEED=${CHAOS_SEED:-$((SRANDOM % 1000000))}
 RANDOM=$SEED
+STALL_OFF=$((RANDOM % 3))
 log "chaos seed $SEED (replay: env CHAOS_SEED=$SEED tests/run.sh 24)"
 
 T_A=40			# phase A: seconds of chaos, at least
@@ -121,6 +124,8 @@ KINDS=(flap mtu mac channels rings coalesce gro pairadd pairdel move stall)
 # shellcheck disable=SC2034 # read through pick's nameref
 INNER=(mtu mac channels rings coalesce gro)
 declare -A OPS=()
+declare -A MIN_OF=([stall]=3)	# each of its three variants once
+STALLS=0
 NOP=0
 ROUNDS=0
 DOWN_OPS=0
@@ -329,8 +334,9 @@ op_stall() {
 	sleep "0.$t"
 	rnd 2
 	e=$R o=$((1 - R))
-	rnd 3
-	case $R in
+	# The three in turn: each purge path runs in every phase A.
+	STALLS=$((STALLS + 1))
+	case $(((STALLS + STALL_OFF) % 3)) in
 	0)
 		n=64
 		if [ "${RING[e]}" = 64 ]; then n=128; fi
@@ -447,7 +453,7 @@ shuffle() {
 min_done() {
 	local k
 	for k in "${KINDS[@]}"; do
-		[ "${OPS[$k]:-0}" -ge "$MIN_EACH" ] || return 1
+		[ "${OPS[$k]:-0}" -ge "${MIN_OF[$k]:-$MIN_EACH}" ] || return 1
 	done
 }
 
@@ -617,16 +623,16 @@ while :; do
 		chaos_op "$k"
 		if [ $((SECONDS - t0)) -ge $T_A ] && min_done; then break 2; fi
 		[ $((SECONDS - t0)) -lt $CAP_A ] ||
-			fail "each kind not run $MIN_EACH times in ${CAP_A}s (seed $SEED):$(ops_summary)"
+			fail "not every kind ran often enough in ${CAP_A}s (seed $SEED):$(ops_summary)"
 	done
 	ROUNDS=$((ROUNDS + 1))
 done
 log "phase A: $NOP operations in $((SECONDS - t0))s ($ROUNDS full rounds,"\
 	"$DOWN_OPS of them with an end down):$(ops_summary)"
 for k in "${KINDS[@]}"; do
-	[ "${OPS[$k]:-0}" -ge "$MIN_EACH" ] || fail "only ${OPS[$k]:-0} $k operations"
+	[ "${OPS[$k]:-0}" -ge "${MIN_OF[$k]:-$MIN_EACH}" ] || fail "only ${OPS[$k]:-0} $k operations"
 done
-log "ok: every kind ran at least $MIN_EACH times"
+log "ok: every kind ran at least $MIN_EACH times, stall ${MIN_OF[stall]}"
 
 # Back to frames that any MTU carries whole, for the pings below.
 for e in 0 1; do
