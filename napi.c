@@ -59,6 +59,19 @@ static void mynet_ring_produce(struct mynet_rq *rq, struct sk_buff *skb)
 	smp_store_release(&rq->tail, tail + 1);
 }
 
+/**
+ * mynet_rq_full() - is a ring full, for a path neither producing nor
+ * consuming (rings.c)
+ * @rq: the ring
+ *
+ * Context: any; a snapshot: the producer and consumer may be running.
+ * Return: true when the producer would find no free slot now.
+ */
+bool mynet_rq_full(const struct mynet_rq *rq)
+{
+	return READ_ONCE(rq->tail) - smp_load_acquire(&rq->head) > rq->mask;
+}
+
 /* Consumer side: has the producer queued anything we have not taken? */
 static bool mynet_ring_pending(const struct mynet_rq *rq)
 {

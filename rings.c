@@ -214,16 +214,31 @@ static struct mynet_rq *mynet_rq_remove(struct net_device *dev,
 	return old;
 }
 
-/* After a change: a queue stopped on a ring that is gone, or that now has
- * room, would otherwise wait for a wake that never comes.
+/*
+ * After a change: a queue stopped on a ring that is gone, or that now has
+ * room, would otherwise wait for a wake that never comes. A queue whose
+ * ring is still full stays as it is: woken, it would drop on the full
+ * ring what its qdisc holds (tx_drop_ring_full) instead of waiting. The
+ * ring's NAPI, kicked when the queue stopped and again when the ring was
+ * replaced or took another ring's frames, wakes it once there is room.
  */
 static void mynet_wake_senders(struct net_device *dev)
 {
 	struct mynet_priv *priv = netdev_priv(dev);
 	struct net_device *peer = rtnl_dereference(priv->peer);
+	unsigned int i;
 
-	if (peer && netif_running(peer))
-		netif_tx_wake_all_queues(peer);
+	if (!peer || !netif_running(peer))
+		return;
+	for (i = 0; i < peer->num_tx_queues; i++) {
+		struct mynet_rq *rq = NULL;
+
+		if (i < MYNET_MAX_QUEUES)
+			rq = rtnl_dereference(priv->rq[i]);
+		if (rq && mynet_rq_full(rq))
+			continue;
+		netif_tx_wake_queue(netdev_get_tx_queue(peer, i));
+	}
 }
 
 /**

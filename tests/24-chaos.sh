@@ -60,9 +60,13 @@
 #    (purged and filtered, with their bytes) + rx_errors (none: every
 #    frame fits every MTU used) of the other; tx_dropped == the driver's
 #    drop reasons (+ what the core's noop qdisc dropped while the carrier
-#    was off); channels, rings and MACs as last set; ping both ways. The
-#    chaos must have had an effect: >= MIN_FRAMES frames each way, GSO
-#    frames, frames purged; counts of each kind are logged.
+#    was off); no tx_drop_ring_full (qdiscs on both ends: a queue is
+#    never woken onto a full ring) and no TX watchdog timeout (unless a
+#    stall took 4 s or more: a slow kernel's watchdog may then recover
+#    the queues it left without a kick, as designed); channels,
+#    rings and MACs as last set; ping both ways. The chaos must have had
+#    an effect: >= MIN_FRAMES frames each way, GSO frames, frames purged;
+#    counts of each kind are logged.
 # B. The same traffic and chaos; after at least 5 operations and 6 s, a
 #    background rmmod while both go on: it succeeds within 20 s; no
 #    device of the test is left in any netns, nor the debugfs directory;
@@ -126,6 +130,7 @@ INNER=(mtu mac channels rings coalesce gro)
 declare -A OPS=()
 declare -A MIN_OF=([stall]=3)	# each of its three variants once
 STALLS=0
+STALL_MAX_MS=0	# the longest stall, lost kicks to the last ring kicked
 NOP=0
 ROUNDS=0
 DOWN_OPS=0
@@ -326,10 +331,11 @@ rings_both() {
 }
 
 op_stall() {
-	local e o t n
+	local e o t n t0
 	rnd 4
 	t=$((R + 2))
 	oplog "stall: every RX interrupt lost for 0.${t}s, rings fill"
+	t0=$(now_us)
 	op_run lose_set 1000000
 	sleep "0.$t"
 	rnd 2
@@ -360,6 +366,9 @@ op_stall() {
 	oplog "stall ends: interrupts back"
 	op_run lose_set 0
 	rings_both
+	# Until here a queue stopped on a full ring may have had no kick.
+	t0=$((($(now_us) - t0) / 1000))
+	if [ "$t0" -gt "$STALL_MAX_MS" ]; then STALL_MAX_MS=$t0; fi
 	if [ "${UP[e]}" = 0 ]; then
 		oplog "flap ${DEV[e]}: up, neighbour back"
 		op_run ipns "${DNS[e]}" -batch - <<<"link set ${DEV[e]} up
@@ -663,6 +672,19 @@ done
 [ $((a1[rx_drop_purged] - a0[rx_drop_purged] + b1[rx_drop_purged] - b0[rx_drop_purged])) -gt 0 ] ||
 	fail "no frame purged: the stalls never caught a ring full"
 log "ok: at least $MIN_FRAMES frames each way, GSO frames among them, frames purged from full rings"
+# A qdisc on both ends: a queue stops on a full ring and is woken only
+# with room, whatever changed the rings meanwhile.
+expect_eq "tx_drop_ring_full of mydev0, mydev1 (qdiscs on both)" \
+	"${a1[tx_drop_ring_full]} ${b1[tx_drop_ring_full]}" "0 0"
+# No queue stayed stopped for the TX watchdog's 5 s: outside the stalls
+# a stopped queue always has a kick coming. A stall itself leaves queues
+# without one until its last ring change: on a slow kernel that may take
+# long enough for the watchdog, which then recovers them as designed.
+log "longest stall: $STALL_MAX_MS ms; tx_timeouts: mydev0 ${a1[tx_timeouts]}, mydev1 ${b1[tx_timeouts]}"
+if [ "$STALL_MAX_MS" -lt 4000 ]; then
+	expect_eq "tx_timeouts of mydev0, mydev1 (every stall shorter than 4 s)" \
+		"${a1[tx_timeouts]} ${b1[tx_timeouts]}" "0 0"
+fi
 expect_eq "rx_errors of mydev0, mydev1 (every frame fits)" "${a1[rx_errors]} ${b1[rx_errors]}" "0 0"
 check_conservation
 check_tx_dropped_sum mydev0 "" core
