@@ -69,6 +69,7 @@ static void mynet_ring_produce(struct mynet_rq *rq, struct sk_buff *skb)
  */
 bool mynet_rq_full(const struct mynet_rq *rq)
 {
+	/* Acquire pairs with the consumer's release of head, as in xmit. */
 	return READ_ONCE(rq->tail) - smp_load_acquire(&rq->head) > rq->mask;
 }
 
