@@ -140,7 +140,7 @@ lsmod | grep -q '^mynetdrv ' && fail "lsmod still lists mynetdrv"
 log "ok: lsmod has no mynetdrv"
 left=$(ip -o link show | grep -c 'mydev' || true)
 expect_eq "mydev* devices in init netns" "$left" 0
-expect_eq "links in $NS" "$(ip -n "$NS" -o link show | wc -l)" 1
+expect_eq "links in $NS" "$(link_names "$NS")" lo
 
 read -r su3 pc3 sb3 <<<"$(snapshot)"
 slab_bytes >/tmp/t13-slab-after
