@@ -76,9 +76,11 @@ log "=== 2. live resize under traffic (at ${SECONDS}s)"
 rx1() { local v; read -r v <"$PEER_SYS/class/net/mydev1/statistics/rx_packets"; echo "$v"; }
 rx0() { local v; read -r v </sys/class/net/mydev0/statistics/rx_packets; echo "$v"; }
 traffic_flows() { [ "$(rx1)" -ge $(($1 + 200)) ] && [ "$(rx0)" -ge $(($2 + 20)) ]; }
-"${UDP[@]}" -40 >/tmp/udp.out &
+# (killed after the resizes; long enough for the debug kernel's pace)
+LAST=$((40 * ${LAB_TIMEOUT_SCALE:-1}))
+"${UDP[@]}" -"$LAST" >/tmp/udp.out &
 BG+=($!)
-ping -f -q -w 40 "$ADDR_B" >/dev/null 2>&1 &
+ping -f -q -w "$LAST" "$ADDR_B" >/dev/null 2>&1 &
 BG+=($!)
 wait_for 20 traffic_flows "$(rx1)" "$(rx0)" || fail "no traffic before the resizes"
 # Interrupt moderation on mydev1 for 1024 and 64 (rings replaced with
