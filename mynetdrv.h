@@ -183,6 +183,7 @@ int mynet_poll(struct napi_struct *napi, int budget);
 enum hrtimer_restart mynet_irq_timer(struct hrtimer *timer);
 u32 mynet_rq_move(struct mynet_rq *from, struct mynet_rq *to);
 bool mynet_rq_full(const struct mynet_rq *rq);
+void mynet_rq_filled(struct mynet_rq *rq, struct netdev_queue *txq);
 void mynet_rq_purge(struct mynet_rq *rq);
 
 /* rings.c: receive queues' life, resize and channel changes */

@@ -210,6 +210,24 @@ static void mynet_maybe_stop(struct mynet_rq *rq, struct netdev_queue *txq,
 	u64_stats_update_end(&stats->syncp);
 }
 
+/**
+ * mynet_rq_filled() - frames were moved into a ring: stop its producer
+ * if they filled it, as xmit does after the frame that fills it
+ * @rq: the ring (a resize or a channel shrink moved frames into it)
+ * @txq: the peer's TX queue that feeds it, whose lock the caller holds
+ *
+ * Left running, the queue would hand the full ring frame after frame to
+ * drop; stopped, the ring's NAPI (kicked by the caller) wakes it.
+ *
+ * Context: process, RTNL and @txq's lock held (we are its only writer).
+ */
+void mynet_rq_filled(struct mynet_rq *rq, struct netdev_queue *txq)
+{
+	struct mynet_priv *sender = netdev_priv(txq->dev);
+
+	mynet_maybe_stop(rq, txq, &sender->tx_stats[rq->index]);
+}
+
 /* What the offloads left for the receiver, counted per frame sent. */
 static void mynet_tx_count(struct mynet_tx_stats *stats,
 			   const struct sk_buff *skb, bool more)
@@ -289,12 +307,15 @@ netdev_tx_t mynet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 
 	if (unlikely(mynet_ring_full(rq))) {
-		/* Only without a qdisc, where the queue is never stopped
-		 * (see mynet_maybe_stop()). Earlier frames of a burst may be
-		 * waiting for the kick this one would have given.
+		/* Without a qdisc, where the queue is never stopped (see
+		 * mynet_maybe_stop()); with one, only if the queue was
+		 * started onto a full ring (ndo_open): then stop it now.
+		 * Earlier frames of a burst may be waiting for the kick this
+		 * one would have given.
 		 */
 		mynet_tx_drop(stats, &stats->drop_ring_full, skb,
 			      SKB_DROP_REASON_FULL_RING);
+		mynet_maybe_stop(rq, txq, stats);
 		mynet_kick(rq, stats, true);
 		goto out;
 	}

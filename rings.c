@@ -161,6 +161,7 @@ static struct mynet_rq *mynet_rq_replace(struct net_device *dev,
 	if (txq) {
 		__netif_tx_lock_bh(txq);
 		mynet_rq_swap(priv, old, new);
+		mynet_rq_filled(new, txq);
 		__netif_tx_unlock_bh(txq);
 	} else {
 		mynet_rq_swap(priv, old, new);
@@ -206,6 +207,7 @@ static struct mynet_rq *mynet_rq_remove(struct net_device *dev,
 		/* We are @to's producer while we hold its TX queue lock. */
 		__netif_tx_lock_bh(txq);
 		mynet_rq_move(old, to);
+		mynet_rq_filled(to, txq);
 		__netif_tx_unlock_bh(txq);
 		mynet_rq_kick(to);
 	}
