@@ -552,7 +552,7 @@ traffic_start() {
 flowing() { [ "$(cnt 0 tx_packets)" -ge $(($1 + 200)) ] && [ "$(cnt 1 tx_packets)" -ge $(($2 + 200)) ]; }
 
 traffic_wait() {
-	wait_for 30 flowing "$(cnt 0 tx_packets)" "$(cnt 1 tx_packets)" ||
+	wait_for $((30 * ${LAB_TIMEOUT_SCALE:-1})) flowing "$(cnt 0 tx_packets)" "$(cnt 1 tx_packets)" ||
 		fail "no traffic on the main pair"
 	wait_for 30 tcp_established || fail "the TCP stream did not connect"
 	log "ok: UDP both ways and the TCP stream flow"
