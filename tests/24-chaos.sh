@@ -181,6 +181,7 @@ VANISHED=(
 	'netlink error: no device matches name \(offset [0-9]+\)'
 	'netlink error: No such device'
 	'RTNETLINK answers: No such device'
+	'Error: (ipv4: )?Device not found\.'
 	'Error: Unknown device type\.'
 	'Command failed -:[0-9]+'
 	".*: $LOSE: (No such file or directory|Input/output error)"
@@ -680,7 +681,8 @@ expect_eq "tx_drop_ring_full of mydev0, mydev1 (qdiscs on both)" \
 # a stopped queue always has a kick coming. A stall itself leaves queues
 # without one until its last ring change: on a slow kernel that may take
 # long enough for the watchdog, which then recovers them as designed.
-log "longest stall: $STALL_MAX_MS ms; tx_timeouts: mydev0 ${a1[tx_timeouts]}, mydev1 ${b1[tx_timeouts]}"
+log "longest stall: $STALL_MAX_MS ms;" \
+	"tx_timeouts: mydev0 ${a1[tx_timeouts]}, mydev1 ${b1[tx_timeouts]}"
 if [ "$STALL_MAX_MS" -lt 4000 ]; then
 	expect_eq "tx_timeouts of mydev0, mydev1 (every stall shorter than 4 s)" \
 		"${a1[tx_timeouts]} ${b1[tx_timeouts]}" "0 0"
