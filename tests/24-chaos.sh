@@ -279,16 +279,21 @@ op_channels() {
 	CH=$n
 }
 
-op_rings() {
-	local e
-	rnd 2
-	e=$R
+# ring_change E ALT1 ALT2: a random new RX ring size for end E (ALT1,
+# else ALT2, when the pick is its current size).
+ring_change() {
+	local e=$1
 	pick RINGS
-	if [ "$P" = "${RING[e]}" ]; then P=1024; fi
-	if [ "$P" = "${RING[e]}" ]; then P=64; fi
+	if [ "$P" = "${RING[e]}" ]; then P=$2; fi
+	if [ "$P" = "${RING[e]}" ]; then P=$3; fi
 	oplog "rings ${DEV[e]} rx ${RING[e]} -> $P"
 	op_run ns_run "${DNS[e]}" ethtool -G "${DEV[e]}" rx "$P"
 	RING[e]=$P
+}
+
+op_rings() {
+	rnd 2
+	ring_change "$R" 1024 64
 }
 
 op_coalesce() {
@@ -320,15 +325,8 @@ lose_set() { echo "$1" >"$LOSE"; }
 # rings_both: a new RX ring size on both ends; replacing a ring kicks
 # its NAPI directly (not through the lost kicks), so none stays stuck.
 rings_both() {
-	local e
-	for e in 0 1; do
-		pick RINGS
-		if [ "$P" = "${RING[e]}" ]; then P=256; fi
-		if [ "$P" = "${RING[e]}" ]; then P=512; fi
-		oplog "rings ${DEV[e]} rx ${RING[e]} -> $P"
-		op_run ns_run "${DNS[e]}" ethtool -G "${DEV[e]}" rx "$P"
-		RING[e]=$P
-	done
+	ring_change 0 256 512
+	ring_change 1 256 512
 }
 
 op_stall() {
