@@ -75,7 +75,7 @@ static int mynet_open(struct net_device *dev)
 		return err;
 	}
 
-	netif_tx_start_all_queues(dev);
+	mynet_tx_start(dev);
 
 	/* A link needs both ends: carrier comes up when the second opens. */
 	peer = rtnl_dereference(priv->peer);

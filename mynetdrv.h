@@ -192,6 +192,7 @@ void mynet_rx_close(struct net_device *dev);
 int mynet_set_ring_size(struct net_device *dev, u32 size);
 int mynet_set_queue_count(struct net_device *dev, unsigned int count);
 unsigned int mynet_max_queues(struct net_device *dev);
+void mynet_tx_start(struct net_device *dev);
 
 /* filter.c */
 void mynet_set_rx_mode(struct net_device *dev);

@@ -308,10 +308,11 @@ netdev_tx_t mynet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 
 	if (unlikely(mynet_ring_full(rq))) {
 		/* Without a qdisc, where the queue is never stopped (see
-		 * mynet_maybe_stop()); with one, only if the queue was
-		 * started onto a full ring (ndo_open): then stop it now.
-		 * Earlier frames of a burst may be waiting for the kick this
-		 * one would have given.
+		 * mynet_maybe_stop()); with one, only if the queue was woken
+		 * or started onto a full ring, which the control paths avoid
+		 * (rings.c, mynet_ring_blocks()): then stop it now. Earlier
+		 * frames of a burst may be waiting for the kick this one
+		 * would have given.
 		 */
 		mynet_tx_drop(stats, &stats->drop_ring_full, skb,
 			      SKB_DROP_REASON_FULL_RING);

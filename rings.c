@@ -217,12 +217,27 @@ static struct mynet_rq *mynet_rq_remove(struct net_device *dev,
 }
 
 /*
- * After a change: a queue stopped on a ring that is gone, or that now has
- * room, would otherwise wait for a wake that never comes. A queue whose
- * ring is still full stays as it is: woken, it would drop on the full
- * ring what its qdisc holds (tx_drop_ring_full) instead of waiting. The
- * ring's NAPI, kicked when the queue stopped and again when the ring was
- * replaced or took another ring's frames, wakes it once there is room.
+ * Is the ring that TX queue @i of @dev's peer feeds (@dev's ring @i)
+ * full? A queue that runs onto a full ring drops (tx_drop_ring_full) what
+ * its qdisc would otherwise hold; left stopped, it is woken by the ring's
+ * NAPI once there is room. That NAPI was kicked when the queue stopped on
+ * the ring, and again when the ring was replaced or took another ring's
+ * frames; a lost kick is the TX watchdog's to recover.
+ */
+static bool mynet_ring_blocks(struct net_device *dev, unsigned int i)
+{
+	struct mynet_priv *priv = netdev_priv(dev);
+	struct mynet_rq *rq;
+
+	if (i >= MYNET_MAX_QUEUES)
+		return false;
+	rq = rtnl_dereference(priv->rq[i]);
+	return rq && mynet_rq_full(rq);
+}
+
+/* After a change: a queue stopped on a ring that is gone, or that now has
+ * room, would otherwise wait for a wake that never comes. One whose ring
+ * is still full stays stopped (see mynet_ring_blocks()).
  */
 static void mynet_wake_senders(struct net_device *dev)
 {
@@ -232,15 +247,30 @@ static void mynet_wake_senders(struct net_device *dev)
 
 	if (!peer || !netif_running(peer))
 		return;
-	for (i = 0; i < peer->num_tx_queues; i++) {
-		struct mynet_rq *rq = NULL;
+	for (i = 0; i < peer->num_tx_queues; i++)
+		if (!mynet_ring_blocks(dev, i))
+			netif_tx_wake_queue(netdev_get_tx_queue(peer, i));
+}
 
-		if (i < MYNET_MAX_QUEUES)
-			rq = rtnl_dereference(priv->rq[i]);
-		if (rq && mynet_rq_full(rq))
-			continue;
-		netif_tx_wake_queue(netdev_get_tx_queue(peer, i));
-	}
+/**
+ * mynet_tx_start() - start the TX queues of a device being opened
+ * @dev: the device
+ *
+ * Every queue starts, except one whose ring at the peer is still full
+ * with what it sent before it went down: that one waits for the ring's
+ * NAPI, as a queue stopped on a full ring does (mynet_ring_blocks()).
+ *
+ * Context: process, RTNL held.
+ */
+void mynet_tx_start(struct net_device *dev)
+{
+	struct mynet_priv *priv = netdev_priv(dev);
+	struct net_device *peer = rtnl_dereference(priv->peer);
+	unsigned int i;
+
+	for (i = 0; i < dev->num_tx_queues; i++)
+		if (!peer || !mynet_ring_blocks(peer, i))
+			netif_tx_start_queue(netdev_get_tx_queue(dev, i));
 }
 
 /**
