@@ -3,8 +3,8 @@
  * mynetdrv: a virtual Ethernet NIC pair looped through NAPI.
  *
  * Everything the driver's files share: the private structures, the
- * receive ring, the statistics and the prototypes. See README.md for the
- * data path and Documentation-style notes on locking.
+ * receive ring, the statistics and the prototypes. See
+ * Documentation/mynetdrv.rst for the data path and the locking rules.
  */
 #ifndef _MYNETDRV_H
 #define _MYNETDRV_H
