@@ -19,7 +19,7 @@ endif
 PWD := $(shell pwd)
 
 .PHONY: all modules clean setup lab-kernel lab-build check check-debug \
-	check-matrix run lint
+	check-matrix run lint docs-check
 
 all: modules
 
@@ -64,7 +64,11 @@ endif
 #                               scripts/debugkernel.sh (= make check
 #                               KVER=debug: test timeouts x4, 3 GB guest)
 #   make run [KVER=...]         build, then run scripts/demo.sh in the VM
-#   make lint                   shellcheck the lab scripts
+#   make lint                   shellcheck the lab scripts, and docs-check
+#   make docs-check             render Documentation/mynetdrv.rst with
+#                               docutils, warnings as errors (HTML in
+#                               build/doc/), and check it lists what the
+#                               sources define (scripts/check-doc.py)
 # KVER defaults to the kernel of linux-image-amd64 (scripts/vm.sh --default-kver).
 # (recursive '=': evaluated after `setup` and `lab-kernel` ran, so a fresh
 # machine works; lab-kernel creates the sid chroot when KVER needs it)
@@ -108,5 +112,19 @@ check-matrix: setup
 run: lab-build
 	@scripts/vm.sh --kver $(LAB_KVER) -- scripts/demo.sh
 
-lint:
+lint: docs-check
 	shellcheck scripts/*.sh tests/*.sh .ci/run
+
+# ---------------------------------------------------------------- docs
+# Debian's docutils (python3-docutils, installed by scripts/setup.sh), not
+# whatever python3 comes first in PATH.
+DOCS_PYTHON ?= /usr/bin/python3
+
+docs-check:
+	@$(DOCS_PYTHON) -c 'import docutils' 2>/dev/null || \
+		{ echo "mynetdrv: $(DOCS_PYTHON) has no docutils; run make setup" \
+		       "(python3-docutils)" >&2; exit 1; }
+	@mkdir -p build/doc
+	$(DOCS_PYTHON) -m docutils --halt=warning \
+		Documentation/mynetdrv.rst build/doc/mynetdrv.html
+	$(DOCS_PYTHON) scripts/check-doc.py

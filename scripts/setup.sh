@@ -29,8 +29,8 @@ PKGS=(
 	util-linux coreutils
 	# building the module and the iproute2 plugin (dpkg-dev: apt-get source)
 	gcc make dpkg-dev libc6-dev pkg-config
-	# static checks
-	shellcheck sparse
+	# static checks; docutils: make docs-check (Documentation/mynetdrv.rst)
+	shellcheck sparse python3-docutils
 	# the sid chroot of the 7.x kernel (scripts/kernels.sh)
 	debootstrap
 )
