@@ -109,6 +109,7 @@ static int mynet_set_link_ksettings(struct net_device *dev,
 {
 	struct mynet_priv *priv = netdev_priv(dev);
 	const struct mynet_link_mode *mode;
+	u32 speed = cmd->base.speed;
 	u8 duplex = cmd->base.duplex;
 	const char *fixed;
 
@@ -117,11 +118,20 @@ static int mynet_set_link_ksettings(struct net_device *dev,
 		netdev_info(dev, "%s\n", fixed);
 		return -EINVAL;
 	}
-	mode = mynet_find_link_mode(cmd->base.speed);
+	/* The core fills in what the user left out from a get, which says
+	 * "unknown" while there is no carrier: keep the stored value then,
+	 * so that "ethtool -s DEV speed S" alone works on a link that is
+	 * down, as it does on one that is up.
+	 */
+	if (speed == SPEED_UNKNOWN)
+		speed = priv->speed;
+	if (duplex == DUPLEX_UNKNOWN)
+		duplex = priv->duplex;
+	mode = mynet_find_link_mode(speed);
 	if (!mode || (duplex != DUPLEX_FULL &&
 		      (duplex != DUPLEX_HALF || mode->half < 0))) {
 		netdev_info(dev, "unsupported speed %u duplex %u\n",
-			    cmd->base.speed, duplex);
+			    speed, duplex);
 		return -EINVAL;
 	}
 

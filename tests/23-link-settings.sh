@@ -11,7 +11,9 @@
 #  3. bad values (speed 12345, half duplex at 10000/25000/100000, autoneg
 #     on) fail with EINVAL ("Invalid argument") and change nothing;
 #  4. the setting survives mydev0 down/up and a peer down/up (Unknown while
-#     there is no carrier, the set value again once it is back);
+#     there is no carrier, the set value again once it is back); while
+#     down, `ethtool -s mydev0 speed S` or `duplex D` alone keeps the other
+#     stored value (ethtool fills it in from the get's Unknown);
 #  5. msglevel: default drv tx_err (0x81; the spec's "0x41" is drv rx_err)
 #     on both ends; `msglvl link on` on mydev0 -> 0x85 "drv link tx_err",
 #     and then each carrier change of mydev0 logs exactly one "mydev0: link
@@ -172,6 +174,15 @@ quick_ok ip -n "$NS" link set mydev1 up
 wait_for 5 carrier_both || fail "no carrier after mydev1 up"
 settings mydev0 "" 25000Mb/s Full
 settings mydev1 "$NS" 10000Mb/s Full
+# Without carrier the get says Unknown, which the core passes back for
+# what the user left out: the driver keeps its own value for it.
+quick_ok ip link set mydev0 down
+quick_ok ethtool -s mydev0 speed 1000
+quick_ok ethtool -s mydev0 duplex half
+set_fails speed 40000
+quick_ok ip link set mydev0 up
+wait_for 5 carrier_both || fail "no carrier after mydev0 up"
+settings mydev0 "" 1000Mb/s Half
 quick_ok ethtool -s mydev0 speed 10000 duplex full autoneg off
 settings mydev0 "" 10000Mb/s Full
 
