@@ -358,7 +358,8 @@ out:
  * the link cannot carry.
  *
  * Context: BH disabled.
- * Return: @features, without GSO for frames too large for the peer.
+ * Return: @features, without GSO for frames too large for the peer or
+ * with stacked VLAN tags.
  */
 netdev_features_t mynet_features_check(struct sk_buff *skb,
 				       struct net_device *dev,
@@ -367,6 +368,10 @@ netdev_features_t mynet_features_check(struct sk_buff *skb,
 	struct mynet_priv *priv = netdev_priv(dev);
 	struct net_device *peer;
 
+	/* What the core checks when a driver has no ndo_features_check:
+	 * no GSO for frames with more than one VLAN tag.
+	 */
+	features = vlan_features_check(skb, features);
 	if (!skb_is_gso(skb))
 		return features;
 
