@@ -22,6 +22,7 @@
 require_cmd iperf3 ss
 
 PIDS=()
+declare -A TOOL # pid -> what it runs, for messages
 
 # setup_pair DEVA NSA DEVB NSB N: move the ends into the netns (if not
 # there yet), address them 10.12.N.1/.2 and bring them up.
@@ -44,8 +45,10 @@ setup_pair() {
 start_ping() {
 	ip netns exec "$1" ping -f -q "10.12.$3.2" >/dev/null 2>&1 &
 	PIDS+=($!)
+	TOOL[$!]="ping -f in $1"
 	ip netns exec "$2" ping -f -q "10.12.$3.1" >/dev/null 2>&1 &
 	PIDS+=($!)
+	TOOL[$!]="ping -f in $2"
 }
 
 # start_iperf NSA NSB N: iperf3 TCP in both directions at once.
@@ -53,10 +56,15 @@ start_iperf() {
 	local port=$((5200 + $3))
 	ip netns exec "$2" iperf3 -s -p "$port" >/dev/null 2>&1 &
 	PIDS+=($!)
+	TOOL[$!]="iperf3 server in $2"
 	wait_for 10 sh -c "ip netns exec $2 ss -ltnH | grep -q ':$port '" ||
 		fail "iperf3 server in $2 is not listening"
-	ip netns exec "$1" iperf3 -c "10.12.$3.2" -p "$port" -t 120 --bidir >/dev/null 2>&1 &
+	# Longer than any run of this test: a client that ends its test
+	# before rmmod would exit 0 (one did, after 120 s, on the debug
+	# kernel).
+	ip netns exec "$1" iperf3 -c "10.12.$3.2" -p "$port" -t 3600 --bidir >/dev/null 2>&1 &
 	PIDS+=($!)
+	TOOL[$!]="iperf3 client in $1"
 }
 
 # flowing DEV NS: the device transmits >= 100 frames in one second.
@@ -83,7 +91,8 @@ reap_tools() {
 	for pid in "${PIDS[@]}"; do
 		rc=0
 		wait "$pid" 2>/dev/null || rc=$?
-		[ "$rc" -ne 0 ] || fail "a traffic tool (pid $pid) exited 0 after its link was deleted"
+		[ "$rc" -ne 0 ] ||
+			fail "${TOOL[$pid]:-a traffic tool} (pid $pid) exited 0 after its link was deleted"
 	done
 	log "ok: ${#PIDS[@]} traffic tools ended non-zero ($alive killed)"
 	PIDS=()
@@ -157,6 +166,7 @@ setup_pair t12l t12e t12r t12f 21
 for s in 56 1400; do
 	ip netns exec t12f ping -f -q -s "$s" 10.12.21.1 >/dev/null 2>&1 &
 	PIDS+=($!)
+	TOOL[$!]="ping -f -s $s in t12f"
 done
 wait_for 20 flowing t12r t12f || fail "no traffic on t12r"
 timed ip netns del t12e
