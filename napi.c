@@ -175,10 +175,13 @@ count:
 	u64_stats_update_end(&stats->syncp);
 }
 
-/* Is a queueing qdisc attached, or "noqueue"? Caller holds RCU. */
+/* Is a queueing qdisc attached, or "noqueue"? The caller has BH off
+ * (xmit, or a ring change holding the TX queue lock), which keeps the
+ * qdisc from being freed, as it does for the core's xmit path.
+ */
 static bool mynet_txq_has_qdisc(struct netdev_queue *txq)
 {
-	return rcu_dereference(txq->qdisc)->enqueue;
+	return rcu_dereference_bh(txq->qdisc)->enqueue;
 }
 
 /*
