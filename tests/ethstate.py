@@ -50,15 +50,9 @@ import socket
 import struct
 import sys
 
-NETLINK_ROUTE, NETLINK_GENERIC = 0, 16
-SOL_NETLINK, NETLINK_CAP_ACK, NETLINK_EXT_ACK = 270, 10, 11
-NLM_F_REQUEST, NLM_F_ACK, NLM_F_EXCL, NLM_F_CREATE = 0x1, 0x4, 0x200, 0x400
-NLM_F_ACK_TLVS = 0x200
-NLMSG_ERROR = 2
-NLMSGERR_ATTR_MSG = 1
-NLA_F_NESTED = 0x8000
-GENL_ID_CTRL, CTRL_CMD_GETFAMILY = 0x10, 3
-CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
+from nl import (CTRL_ATTR_FAMILY_ID, NETLINK_GENERIC, NETLINK_ROUTE,
+                NLA_F_NESTED, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL,
+                Netlink, attr, attrs, genl_family, nest, uint)
 
 # include/uapi/linux/ethtool_netlink.h: ETHTOOL_MSG_*_GET, and the names
 # of each reply's attributes from 2 on (1 is the header: left out).
@@ -123,7 +117,6 @@ IOCTLS = {
 
 # rtnetlink: RTM_NEWLINK, RTM_GETLINK, IFLA_*, and uapi/linux/mynetdrv.h.
 RTM_NEWLINK, RTM_GETLINK = 16, 18
-NLM_F_DUMP, NLMSG_DONE = 0x300, 3
 IFLA_IFNAME, IFLA_LINKINFO, IFLA_EXT_MASK = 3, 18, 29
 IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
 RTEXT_FILTER_SKIP_STATS = 1 << 3
@@ -146,23 +139,9 @@ IFLA_NAMES = (
     "gro_ipv4_max_size dpll_pin").split()
 MYNETDRV_INFO_PEER = 1
 IFINFOMSG = struct.pack("BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0)
-
-
-def attr(kind, payload):
-    pad = b"\0" * (-len(payload) % 4)
-    return struct.pack("HH", 4 + len(payload), kind) + payload + pad
-
-
-def attrs(buf):
-    """[(type, payload)] of the attributes in buf, in order."""
-    out, off = [], 0
-    while off + 4 <= len(buf):
-        length, kind = struct.unpack_from("HH", buf, off)
-        if length < 4:
-            break
-        out.append((kind, buf[off + 4:off + length]))
-        off += (length + 3) & ~3
-    return out
+# What one recv() of a link dump takes: its replies come several to a
+# datagram.
+ROUTE_BUFSIZE = 1 << 20
 
 
 def value(kind, payload):
@@ -171,77 +150,8 @@ def value(kind, payload):
         return "{%s}" % ",".join("%d=%s" % (k & 0x3FFF, value(k, v))
                                  for k, v in attrs(payload))
     if len(payload) in (1, 2, 4, 8):
-        return str(int.from_bytes(payload, sys.byteorder))
+        return str(uint(payload))
     return payload.hex() or "flag"
-
-
-class Netlink:
-    def __init__(self, proto):
-        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, proto)
-        self.sock.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
-        self.sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
-        self.seq = 0
-
-    def dump(self, kind, body):
-        """The payloads of a dump's replies."""
-        self.seq += 1
-        self.sock.send(struct.pack("IHHII", 16 + len(body), kind,
-                                   NLM_F_REQUEST | NLM_F_DUMP, self.seq, 0)
-                       + body)
-        replies = []
-        while True:
-            data = self.sock.recv(1 << 20)
-            off = 0
-            while off < len(data):
-                length, rkind, _, rseq, _ = struct.unpack_from(
-                    "IHHII", data, off)
-                msg = data[off + 16:off + length]
-                off += (length + 3) & ~3
-                if rseq != self.seq:
-                    continue
-                if rkind == NLMSG_DONE:
-                    return replies
-                if rkind == NLMSG_ERROR:
-                    err = -struct.unpack_from("i", msg)[0]
-                    raise OSError(err, os.strerror(err))
-                replies.append(msg)
-
-    def request(self, kind, flags, body):
-        """Send one request; return its reply's payload, or raise OSError
-        with the extack message (if any) in its strerror."""
-        self.seq += 1
-        self.sock.send(struct.pack("IHHII", 16 + len(body), kind,
-                                   NLM_F_REQUEST | flags, self.seq, 0) + body)
-        while True:
-            data = self.sock.recv(1 << 16)
-            off = 0
-            while off < len(data):
-                length, rkind, rflags, rseq, _ = struct.unpack_from(
-                    "IHHII", data, off)
-                msg = data[off + 16:off + length]
-                off += (length + 3) & ~3
-                if rseq != self.seq:
-                    continue
-                if rkind != NLMSG_ERROR:
-                    return msg
-                err = -struct.unpack_from("i", msg)[0]
-                if err == 0:
-                    return b""
-                text = os.strerror(err)
-                if rflags & NLM_F_ACK_TLVS:
-                    # error code, then the request's header (capped).
-                    for k, v in attrs(msg[4 + 16:]):
-                        if k == NLMSGERR_ATTR_MSG:
-                            text = "%s: %s" % (v.rstrip(b"\0").decode(),
-                                               text)
-                raise OSError(err, text)
-
-
-def genl_family(nl, name):
-    body = struct.pack("BBH", CTRL_CMD_GETFAMILY, 1, 0)
-    body += attr(CTRL_ATTR_FAMILY_NAME, name.encode() + b"\0")
-    reply = dict(attrs(nl.request(GENL_ID_CTRL, 0, body)[4:]))
-    return int.from_bytes(reply[CTRL_ATTR_FAMILY_ID], sys.byteorder)
 
 
 def netns_route_socket(path):
@@ -253,7 +163,7 @@ def netns_route_socket(path):
             err = ctypes.get_errno()
             raise OSError(err, "setns %s: %s" % (path, os.strerror(err)))
         try:
-            return Netlink(NETLINK_ROUTE)
+            return Netlink(NETLINK_ROUTE, ROUTE_BUFSIZE)
         finally:
             if LIBC.setns(own, CLONE_NEWNET):
                 sys.exit("ethstate.py: cannot return to its own netns")
@@ -295,13 +205,13 @@ def links():
         spaces += [(n, "/run/netns/" + n) for n in sorted(os.listdir(
             "/run/netns"))]
     for netns, path in spaces:
-        rnl = Netlink(NETLINK_ROUTE) if path is None else \
+        rnl = Netlink(NETLINK_ROUTE, ROUTE_BUFSIZE) if path is None else \
             netns_route_socket(path)
         try:
             body = struct.pack("BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0)
             body += attr(IFLA_EXT_MASK,
                          struct.pack("I", RTEXT_FILTER_SKIP_STATS))
-            for msg in rnl.dump(RTM_GETLINK, body):
+            for msg in rnl.request(RTM_GETLINK, NLM_F_DUMP, body):
                 lines.append(link_line(netns, msg))
         finally:
             rnl.sock.close()
@@ -319,9 +229,9 @@ def state(gnl, family, devs):
                        struct.pack("I", ETHTOOL_FLAG_COMPACT_BITSETS))
         for name, cmd, fields in GETS:
             body = struct.pack("BBH", cmd, 1, 0)
-            body += attr(1 | NLA_F_NESTED, header)
+            body += nest(1, header)
             try:
-                reply = gnl.request(family, 0, body)
+                reply = gnl.request(family, 0, body)[0]
             except OSError as e:
                 lines.append("%s %s error %d" % (dev, name, e.errno))
                 continue
@@ -394,8 +304,9 @@ def newlink(rnl, dev, peer, options):
 class Server:
     def __init__(self):
         self.gnl = Netlink(NETLINK_GENERIC)
-        self.rnl = Netlink(NETLINK_ROUTE)
-        self.family = genl_family(self.gnl, "ethtool")
+        self.rnl = Netlink(NETLINK_ROUTE)      # newlink: ACKs only
+        self.family = uint(genl_family(self.gnl, "ethtool")[
+            CTRL_ATTR_FAMILY_ID])
 
     def run(self, words):
         """The answer to one command, as lines; False if it failed."""

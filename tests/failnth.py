@@ -52,20 +52,16 @@ import struct
 import sys
 import time
 
-from qstats import attr, attrs, uint
+import nl
+from nl import (CTRL_ATTR_FAMILY_ID, NETLINK_GENERIC, NETLINK_ROUTE,
+                NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NetlinkError, attr, nest,
+                uint)
 
 SYS_FINIT_MODULE, SYS_DELETE_MODULE = 313, 176
-NETLINK_ROUTE, NETLINK_GENERIC = 0, 16
-SOL_NETLINK, NETLINK_CAP_ACK, NETLINK_EXT_ACK = 270, 10, 11
-NLM_F_REQUEST, NLM_F_ACK, NLM_F_EXCL, NLM_F_CREATE = 1, 4, 0x200, 0x400
-NLM_F_ACK_TLVS, NLMSGERR_ATTR_MSG = 0x200, 1
-NLMSG_ERROR, NLA_F_NESTED = 2, 0x8000
 RTM_NEWLINK, RTM_DELLINK = 16, 17
 IFLA_IFNAME, IFLA_LINKINFO, IFLA_NUM_TX_QUEUES, IFLA_NUM_RX_QUEUES = 3, 18, 31, 32
 IFLA_INFO_KIND, IFLA_INFO_DATA, MYNETDRV_INFO_PEER = 1, 2, 1
 IFF_UP = 1
-GENL_ID_CTRL, CTRL_CMD_GETFAMILY = 0x10, 3
-CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
 ETHTOOL_MSG_RINGS_SET, ETHTOOL_MSG_CHANNELS_SET = 16, 18
 ETHTOOL_A_HEADER_DEV_NAME, ETHTOOL_A_RINGS_RX = 2, 6
 ETHTOOL_A_CHANNELS_COMBINED_COUNT = 9
@@ -99,63 +95,34 @@ class OpError(Exception):
 
 
 # ------------------------------------------------------------ plumbing
-class Netlink:
-    def __init__(self, proto):
-        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, proto)
-        self.sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
-        self.sock.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
-        self.seq = 0
-
+class Netlink(nl.Netlink):
     def call(self, kind, flags, body):
-        """Send one request, wait for its ACK; OpError on an error ACK."""
-        self.seq += 1
+        """Send one request, wait for its ACK; OpError on an error ACK.
+        Inside the fault window: a send(2), then recv(2)s, nothing else
+        that enters the kernel (the socket is made beforehand)."""
+        flags |= NLM_F_ACK
         try:
-            self.sock.send(struct.pack("IHHII", 16 + len(body), kind,
-                                       NLM_F_REQUEST | NLM_F_ACK | flags,
-                                       self.seq, 0) + body)
+            self.send(kind, flags, body)
         except OSError as e:
             # The request's own skb could not be allocated.
             raise OpError(e.errno) from e
-        while True:
-            try:
-                data = self.sock.recv(1 << 16)
-            except OSError as e:
-                # The ACK itself could not be allocated (ENOBUFS).
-                raise OpError(e.errno, ACK_LOST) from e
-            off = 0
-            while off < len(data):
-                length, mtype, mflags, seq, _ = struct.unpack_from(
-                    "IHHII", data, off)
-                msg = data[off + 16:off + length]
-                off += (length + 3) & ~3
-                if seq != self.seq or mtype != NLMSG_ERROR:
-                    continue
-                err = -struct.unpack_from("i", msg)[0]
-                if err == 0:
-                    return
-                text = None
-                if mflags & NLM_F_ACK_TLVS:
-                    tlv = attrs(msg[4 + 16:]).get(NLMSGERR_ATTR_MSG)
-                    if tlv:
-                        text = tlv.rstrip(b"\0").decode()
-                raise OpError(err, text)
+        try:
+            self.wait(flags)
+        except NetlinkError as e:
+            raise OpError(e.errno, e.msg) from e
+        except OSError as e:
+            # The ACK itself could not be allocated (ENOBUFS).
+            raise OpError(e.errno, ACK_LOST) from e
 
 
 def genl_family(name):
-    nl = Netlink(NETLINK_GENERIC)
-    nl.seq += 1
-    body = struct.pack("BBH", CTRL_CMD_GETFAMILY, 1, 0) + \
-        attr(CTRL_ATTR_FAMILY_NAME, name.encode() + b"\0")
-    nl.sock.send(struct.pack("IHHII", 16 + len(body), GENL_ID_CTRL,
-                             NLM_F_REQUEST, nl.seq, 0) + body)
-    data = nl.sock.recv(1 << 16)
-    if struct.unpack_from("H", data, 4)[0] == NLMSG_ERROR:
+    """A generic netlink socket and the id of the family name."""
+    gnl = Netlink(NETLINK_GENERIC)
+    try:
+        reply = nl.genl_family(gnl, name)
+    except NetlinkError:
         sys.exit("failnth.py: no generic netlink family %s" % name)
-    return nl, uint(attrs(data[20:])[CTRL_ATTR_FAMILY_ID])
-
-
-def nest(kind, payload):
-    return attr(kind | NLA_F_NESTED, payload)
+    return gnl, uint(reply[CTRL_ATTR_FAMILY_ID])
 
 
 IOCTL_SOCK = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
