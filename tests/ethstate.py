@@ -248,6 +248,9 @@ def state(gnl, family, devs):
 
 
 def ethtool_ioctl(dev, what, settings):
+    if what not in IOCTLS:
+        raise OSError(errno.EINVAL, "ethstate.py: no ioctl %s (one of %s)" %
+                      (what, ", ".join(sorted(IOCTLS))))
     gcmd, scmd, sname, fmt, fields = IOCTLS[what]
     names = fields.split()
     buf = ctypes.create_string_buffer(struct.calcsize(fmt))
