@@ -10,8 +10,10 @@
 #define _MYNET_COMPAT_H
 
 #include <linux/compiler.h>
+#include <linux/ethtool.h>
 #include <linux/hrtimer.h>
 #include <linux/netdevice.h>
+#include <linux/string.h>
 
 /*
  * NAPI instances with persistent configuration (6.13): a queue's NAPI ID
@@ -70,5 +72,17 @@ static inline void mynet_hrtimer_setup(struct hrtimer *timer,
 	timer->function = fn;
 #endif
 }
+
+/*
+ * ethtool_puts() (6.8): a string without format, ethtool_sprintf(data,
+ * "%s", str) before. Same body as the core's.
+ */
+#ifndef MYNET_HAVE_ETHTOOL_PUTS
+static inline void ethtool_puts(u8 **data, const char *str)
+{
+	strscpy(*data, str, ETH_GSTRING_LEN);
+	*data += ETH_GSTRING_LEN;
+}
+#endif
 
 #endif /* _MYNET_COMPAT_H */

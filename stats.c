@@ -267,9 +267,9 @@ void mynet_ethtool_stats_strings(struct net_device *dev, u8 *data)
 	unsigned int i, q;
 
 	for (i = 0; i < ARRAY_SIZE(mynet_tx_ethtool_stats); i++)
-		ethtool_sprintf(&data, "%s", mynet_tx_ethtool_stats[i].name);
+		ethtool_puts(&data, mynet_tx_ethtool_stats[i].name);
 	for (i = 0; i < ARRAY_SIZE(mynet_rx_ethtool_stats); i++)
-		ethtool_sprintf(&data, "%s", mynet_rx_ethtool_stats[i].name);
+		ethtool_puts(&data, mynet_rx_ethtool_stats[i].name);
 
 	for (q = 0; q < mynet_stat_queues(dev); q++) {
 		for (i = 0; i < ARRAY_SIZE(mynet_txq_ethtool_stats); i++)
