@@ -85,4 +85,14 @@ static inline void ethtool_puts(u8 **data, const char *str)
 }
 #endif
 
+/* str_up_down() lives in <linux/string_choices.h>, which 6.1 lacks. */
+#ifdef MYNET_HAVE_STR_UP_DOWN
+#include <linux/string_choices.h>
+#else
+static inline const char *str_up_down(bool v)
+{
+	return v ? "up" : "down";
+}
+#endif
+
 #endif /* _MYNET_COMPAT_H */

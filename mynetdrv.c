@@ -59,7 +59,7 @@ static void mynet_set_carrier(struct net_device *dev, bool on)
 		netif_carrier_on(dev);
 	else
 		netif_carrier_off(dev);
-	netif_info(priv, link, dev, "link %s\n", on ? "up" : "down");
+	netif_info(priv, link, dev, "link %s\n", str_up_down(on));
 }
 
 static int mynet_open(struct net_device *dev)
