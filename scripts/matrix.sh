@@ -10,9 +10,10 @@
 #
 # Per kernel, in order:
 #  1. make lab-kernel KVER=K (for 7: creates the sid chroot on first use);
-#  2. build warnings: the sources are copied to build/matrix/<K>/src and
-#     built there with W=1 C=2 (for a chroot kernel inside the chroot, with
-#     its gcc and sparse); every "warning:" line counts.  If sparse is
+#  2. build warnings: scripts/warnbuild.sh copies the sources to
+#     build/matrix/<K>/src and builds them there with W=1 C=2 (for a
+#     chroot kernel inside the chroot, with its gcc and sparse); every
+#     "warning:" line counts, and modpost's "WARNING:" lines.  If sparse is
 #     missing, checked nothing, or printed errors (it could not parse the
 #     kernel's headers), the table says so: the count is then gcc's alone;
 #  3. make check KVER=K; its KTAP is kept as build/matrix/<K>/ktap.txt and
@@ -52,30 +53,21 @@ for k in "$@"; do
 	rel=$(scripts/kernels.sh resolve "$k")
 	t1=$(date +%s)
 
-	# 2. warnings build in a copy of the sources
-	mkdir -p "$out/src"
-	cp -r Kbuild ./*.c ./*.h uapi "$out/src/"
-	sparse_v=$(scripts/kernels.sh sparse "$k" | head -n1)
-	scripts/kernels.sh kbuild "$k" "$out/src" modules W=1 C=2 </dev/null >"$out/build.log" 2>&1
-	brc=$?
-	warn=$(grep -c 'warning:' "$out/build.log")
-	checked=$(grep -cE '^ *CHECK ' "$out/build.log")
-	nsrc=$(find "$out/src" -maxdepth 1 -name '*.c' ! -name '*.mod.c' | wc -l)
-	serr=$(grep -c 'error:' "$out/build.log")
-	wcell=$warn
-	if [ $brc -ne 0 ]; then
-		wcell="$warn (build failed)"
-		notes+=("$k: W=1 C=2 build failed, see $out/build.log:")
-		while IFS= read -r l; do notes+=("    $l"); done < <(grep -E 'error:|Error [0-9]' "$out/build.log" | head -n 8)
-	elif [ -z "$sparse_v" ]; then
-		wcell="$warn (gcc only: no sparse)"
-	elif [ "$checked" -eq 0 ] || [ "$serr" -gt 0 ]; then
-		wcell="$warn (gcc only: sparse $sparse_v unusable)"
-		notes+=("$k: sparse $sparse_v checked $checked files, printed $serr error lines ($out/build.log)")
-	elif [ "$checked" -lt "$nsrc" ]; then
-		notes+=("$k: sparse checked $checked of $nsrc .c files (a Kbuild rule without force_checksrc?)")
-	fi
-	[ "$warn" -eq 0 ] || while IFS= read -r l; do notes+=("$k: $l"); done < <(grep 'warning:' "$out/build.log" | head -n 20)
+	# 2. warnings build in a copy of the sources (scripts/warnbuild.sh)
+	wnotes=$(scripts/warnbuild.sh "$k" "$out")
+	wrc=$?
+	brc=0
+	[ $wrc -ne 1 ] || brc=1
+	sparse_v=$(cat "$out/sparse.txt")
+	warn=$(wc -l <"$out/warnings.txt")
+	case $wrc in
+	1) wcell="$warn (build failed)" ;;
+	2) wcell="$warn (gcc only: no sparse)" ;;
+	3) wcell="$warn (gcc only: sparse $sparse_v unusable)" ;;
+	*) wcell=$warn ;;
+	esac
+	[ -z "$wnotes" ] || while IFS= read -r l; do notes+=("$k: $l"); done <<<"$wnotes"
+	[ "$warn" -eq 0 ] || while IFS= read -r l; do notes+=("$k: $l"); done < <(head -n 20 "$out/warnings.txt")
 	t2=$(date +%s)
 
 	# 3. the suite
