@@ -64,7 +64,11 @@ endif
 #                               scripts/debugkernel.sh (= make check
 #                               KVER=debug: test timeouts x4, 3 GB guest)
 #   make run [KVER=...]         build, then run scripts/demo.sh in the VM
-#   make lint                   shellcheck the lab scripts, and docs-check
+#   make lint [MATRIX=...]      the static checks: checkpatch, kernel-doc,
+#                               coccicheck, shellcheck, the documentation
+#                               (docs-check), and W=1 C=2 builds on each
+#                               kernel; findings not accepted in
+#                               scripts/lint-allow.txt fail (scripts/lint.sh)
 #   make docs-check             render Documentation/mynetdrv.rst with
 #                               docutils, warnings as errors (HTML in
 #                               build/doc/), and check it lists what the
@@ -112,8 +116,8 @@ check-matrix: setup
 run: lab-build
 	@scripts/vm.sh --kver $(LAB_KVER) -- scripts/demo.sh
 
-lint: docs-check
-	shellcheck scripts/*.sh tests/*.sh .ci/run
+lint: setup
+	@scripts/lint.sh $(MATRIX)
 
 # ---------------------------------------------------------------- docs
 # Debian's docutils (python3-docutils, installed by scripts/setup.sh), not

@@ -29,8 +29,11 @@ PKGS=(
 	util-linux coreutils
 	# building the module and the iproute2 plugin (dpkg-dev: apt-get source)
 	gcc make dpkg-dev libc6-dev pkg-config
-	# static checks; docutils: make docs-check (Documentation/mynetdrv.rst)
-	shellcheck sparse python3-docutils
+	# static checks (make lint): checkpatch.pl, kernel-doc and the
+	# semantic patches come from linux-source-6.12's tarball; coccinelle
+	# runs those, a few of them need the OCaml compiler (ocaml-nox);
+	# docutils: make docs-check (Documentation/mynetdrv.rst)
+	shellcheck sparse coccinelle ocaml-nox linux-source-6.12 python3-docutils
 	# the sid chroot of the 7.x kernel (scripts/kernels.sh)
 	debootstrap
 )
