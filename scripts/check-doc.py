@@ -86,11 +86,16 @@ def driver_stats():
     if not tables:
         raise Mismatch("stats.c: no struct mynet_stat_desc tables found")
     body = function_body(text, "mynet_ethtool_stats_strings")
-    calls = re.findall(r'ethtool_sprintf\(\s*&data,\s*"([^"]*)"\s*,'
-                       r'(?:\s*\w+\s*,)?\s*(\w+)\[i\]\.name\s*\)', body)
+    # In order: ethtool_puts(&data, T[i].name) is a total's name as is,
+    # ethtool_sprintf(&data, "FMT", [q,] T[i].name) a formatted one.
+    calls = [(m.group(1) if m.group(1) is not None else "%s", m.group(2))
+             for m in re.finditer(
+                 r'ethtool_(?:puts\(\s*&data,|sprintf\(\s*&data,\s*'
+                 r'"([^"]*)"\s*,(?:\s*\w+\s*,)?)\s*(\w+)\[i\]\.name\s*\)',
+                 body)]
     if not calls:
-        raise Mismatch("stats.c: no ethtool_sprintf() of a table's names "
-                       "in mynet_ethtool_stats_strings()")
+        raise Mismatch("stats.c: no ethtool_puts() or ethtool_sprintf() of "
+                       "a table's names in mynet_ethtool_stats_strings()")
     totals, queue = [], []
     for fmt, table in calls:
         if table not in tables:
