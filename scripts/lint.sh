@@ -160,6 +160,21 @@ judge() {
 # "F:12:3-9: M" become "F: M".
 strip_lines() { sed -E 's/^([^: ]+):[0-9]+(:[0-9]+(-[0-9]+)?)?: /\1: /'; }
 
+# scan CHECK WHAT CMD...: run a checker whose output is one finding a line
+# ("FILE:LINE: MESSAGE"), into $OUT/CHECK.log; its exit status is left in
+# scan_rc; judge the findings, line numbers left out. WHAT says what it
+# looked at, for the timing line. Returns judge's status.
+scan() {
+	local check=$1 what=$2 t0
+	shift 2
+	t0=$(date +%s)
+	"$@" >"$OUT/$check.log" 2>&1
+	scan_rc=$?
+	strip_lines <"$OUT/$check.log" >"$OUT/$check.findings"
+	echo "# $check: $what ($(($(date +%s) - t0)) s)"
+	judge "$check" "$OUT/$check.findings"
+}
+
 # ------------------------------------------------------------ the tools
 # Sets TOOLS (the extracted scripts) and SRC_VER (the linux-source
 # alias, 6.12 or 6.1); returns 1 with a message when there are none.
@@ -220,32 +235,23 @@ mapfile -t cfiles < <(repo_files '*.c' '*.h')
 mapfile -t dfiles < <(printf '%s\n' "${cfiles[@]}" | grep -v '^iproute2/')
 
 # ------------------------------------------------------------ checkpatch
-t0=$(date +%s)
 st=1
 if [ -n "$TOOLS" ]; then
-	"$TOOLS/scripts/checkpatch.pl" --no-tree --strict --max-line-length=80 \
-		--terse --show-types --no-summary --quiet -f "${cfiles[@]}" \
-		>"$OUT/checkpatch.log" 2>&1
-	strip_lines <"$OUT/checkpatch.log" >"$OUT/checkpatch.findings"
-	echo "# checkpatch: ${#cfiles[@]} files ($(($(date +%s) - t0)) s)"
-	judge checkpatch "$OUT/checkpatch.findings"
+	scan checkpatch "${#cfiles[@]} files" \
+		"$TOOLS/scripts/checkpatch.pl" --no-tree --strict --max-line-length=80 \
+		--terse --show-types --no-summary --quiet -f "${cfiles[@]}"
 	st=$?
 fi
 result $st checkpatch
 
 # ------------------------------------------------------------ kernel-doc
-t0=$(date +%s)
 st=1
 if [ -n "$TOOLS" ]; then
-	"$TOOLS/scripts/kernel-doc" -none -Wall "${dfiles[@]}" \
-		>"$OUT/kernel-doc.log" 2>&1
-	kst=$?
-	strip_lines <"$OUT/kernel-doc.log" >"$OUT/kernel-doc.findings"
-	echo "# kernel-doc: ${#dfiles[@]} files ($(($(date +%s) - t0)) s)"
-	judge kernel-doc "$OUT/kernel-doc.findings"
+	scan kernel-doc "${#dfiles[@]} files" \
+		"$TOOLS/scripts/kernel-doc" -none -Wall "${dfiles[@]}"
 	st=$?
-	if [ $kst -ne 0 ]; then
-		echo "# kernel-doc exited with status $kst"
+	if [ $scan_rc -ne 0 ]; then
+		echo "# kernel-doc exited with status $scan_rc"
 		st=1
 	fi
 fi
@@ -288,7 +294,6 @@ fi
 result $st coccicheck
 
 # ------------------------------------------------------------ shellcheck
-t0=$(date +%s)
 mapfile -t sfiles < <(
 	{
 		repo_files '*.sh'
@@ -300,10 +305,7 @@ st=1
 if ! command -v shellcheck >/dev/null; then
 	echo "# shellcheck: not installed: run scripts/setup.sh"
 else
-	shellcheck -f gcc "${sfiles[@]}" >"$OUT/shellcheck.log" 2>&1
-	strip_lines <"$OUT/shellcheck.log" >"$OUT/shellcheck.findings"
-	echo "# shellcheck: ${#sfiles[@]} scripts ($(($(date +%s) - t0)) s)"
-	judge shellcheck "$OUT/shellcheck.findings"
+	scan shellcheck "${#sfiles[@]} scripts" shellcheck -f gcc "${sfiles[@]}"
 	st=$?
 fi
 result $st shellcheck
