@@ -120,7 +120,7 @@ DRIVERS=(mynetdrv veth)
 declare -A TXDEV=([mynetdrv]=bm0 [veth]=bv0 [dummy]=bd0)
 declare -A RXDEV=([mynetdrv]=bm1 [veth]=bv1)
 declare -A RXNS=([mynetdrv]=bench-m [veth]=bench-v)
-declare -A CHANNELS=() GRO=()
+declare -A CHANNELS=() GRO=() QDISC_SEEN=()
 PG=/proc/net/pktgen
 PG_PID=""
 SERVER_PID=""
@@ -287,7 +287,7 @@ set_offloads() { # DEV NETNS GRO(on|off)
 }
 
 setup_pair() { # DRIVER
-	local drv=$1 tx=${TXDEV[$1]} rx=${RXDEV[$1]} ns=${RXNS[$1]} d
+	local drv=$1 tx=${TXDEV[$1]} rx=${RXDEV[$1]} ns=${RXNS[$1]}
 	ip netns add "$ns"
 	ns_run "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
 	mkdir -p "/tmp/bench-sys-$ns"
@@ -307,8 +307,6 @@ setup_pair() { # DRIVER
 	ip -n "$ns" link set "$rx" up
 	CHANNELS[$drv]=0
 	GRO[$drv]=on
-	d=$(tc qdisc show dev "$tx" root | awk '{ print $2; exit }')
-	echo "qdisc_$drv=${d:-?}" >>"$OUT/conditions.txt"
 }
 
 {
@@ -325,7 +323,7 @@ setup_pair() { # DRIVER
 	echo "figures=$FIGURES"
 	echo "module_srcversion=$(cat /sys/module/mynetdrv/srcversion 2>/dev/null || echo ?)"
 	echo "iperf3=$(iperf3 --version | head -n1)"
-	echo "sockperf=$(sockperf --version 2>&1 | sed -n 's/.*version #\([^ ]*\).*/\1/p' | head -n1)"
+	echo "sockperf=$(sockperf --version 2>&1 | sed -n '1s/.*version //p')"
 	echo "started=$(date -u +%FT%TZ)"
 } >"$OUT/conditions.txt"
 
@@ -366,6 +364,11 @@ activate() {
 	ip neigh replace "$ADDR_B" lladdr "$mac_b" dev "$tx" nud permanent
 	ip -n "$ns" neigh replace "$ADDR_A" lladdr "$mac_a" dev "$rx" nud permanent
 	ACTIVE=$drv
+	# The qdisc a device gets when it goes up, once.
+	if [ -z "${QDISC_SEEN[$drv]:-}" ]; then
+		QDISC_SEEN[$drv]=$(tc qdisc show dev "$tx" root | awk '{ print $2; exit }')
+		echo "qdisc_$drv=${QDISC_SEEN[$drv]}" >>"$OUT/conditions.txt"
+	fi
 }
 
 # channels DRIVER N: N queues in use on both ends.
@@ -455,10 +458,11 @@ pps_run() {
 	(echo start >"$PG/pgctrl") &
 	PG_PID=$!
 	sleep "$WARMUP"
-	t0=$(now_us)
+	# Builtins only between the two reads and their times.
+	t0=${EPOCHREALTIME/./}
 	read -r c0 <"$f"
 	sleep "$SECS"
-	t1=$(now_us)
+	t1=${EPOCHREALTIME/./}
 	read -r c1 <"$f"
 	echo stop >"$PG/pgctrl"
 	wait "$PG_PID" || die "pktgen start on $drv ended with an error"
