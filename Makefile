@@ -19,7 +19,7 @@ endif
 PWD := $(shell pwd)
 
 .PHONY: all modules clean setup lab-kernel lab-build check check-debug \
-	check-matrix run lint docs-check
+	check-matrix run lint docs-check bench bench-smoke
 
 all: modules
 
@@ -64,6 +64,11 @@ endif
 #                               scripts/debugkernel.sh (= make check
 #                               KVER=debug: test timeouts x4, 3 GB guest)
 #   make run [KVER=...]         build, then run scripts/demo.sh in the VM
+#   make bench [KVER=...]       mynetdrv against veth, alternating runs in
+#                               one VM (scripts/bench.sh, bench/run.sh):
+#                               bench/results/results.md, raw.csv, chart.png
+#   make bench-smoke            the same, one short run per figure, into
+#                               build/bench/smoke/ (checks the harness)
 #   make lint [MATRIX=...]      the static checks: checkpatch, kernel-doc,
 #                               coccicheck, shellcheck, the documentation
 #                               (docs-check), and W=1 C=2 builds on each
@@ -115,6 +120,12 @@ check-matrix: setup
 
 run: lab-build
 	@scripts/vm.sh --kver $(LAB_KVER) -- scripts/demo.sh
+
+bench: lab-build
+	@scripts/bench.sh --kver $(LAB_KVER)
+
+bench-smoke: lab-build
+	@scripts/bench.sh --kver $(LAB_KVER) --quick
 
 lint: setup
 	@scripts/lint.sh $(MATRIX)
