@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """bench/report.py - turn the raw runs of bench/run.sh into the results.
 
-Usage: bench/report.py RAWDIR OUTDIR
+Usage: bench/report.py RAWDIR OUTDIR [--readme README]
 
 RAWDIR holds raw.csv and conditions.txt (bench/run.sh, in the VM) and
 optionally conditions-host.txt (scripts/bench.sh, on the host).  Writes
@@ -14,6 +14,9 @@ to OUTDIR:
   raw.csv     every run, as measured
   chart.png   the medians with their min-max, one panel per unit
               (gnuplot)
+
+With --readme, results.md also replaces what is between README's
+"<!-- bench-results:begin -->" and "<!-- bench-results:end -->" lines.
 
 Checks that the harness worked, never how fast it was: exits 1 if a
 figure of a group that ran lacks a driver's runs, or a traffic figure is
@@ -67,11 +70,12 @@ FIGURES = [
      "s", 1, "churn (s)", "create {n}"),
     ("churn_delete", "churn", "delete {n} pairs (ip -batch)",
      "s", 1, "churn (s)", "delete {n}"),
-    ("mem_slab", "churn", "kernel memory per pair: Slab",
+    ("mem_slab", "churn", "kernel memory per pair (Slab)",
      "KiB", 1 / 1024, "memory per pair (KiB)", "Slab"),
-    ("mem_percpu", "churn", "kernel memory per pair: Percpu",
-     "KiB", 1 / 1024, "memory per pair (KiB)", "Percpu"),
 ]
+# raw.csv also has mem_percpu, the growth of /proc/meminfo's Percpu per
+# pair: it moves by whole chunks (a run after the first reuses the chunks
+# the previous one freed and often shows 0), so it is no figure.
 # Figures whose every run must be > 0 (they count traffic or time).
 POSITIVE = ("pps_", "tcp_", "rr_", "churn_")
 PPS = ("pps_64_1q", "pps_1500_1q", "pps_64_mq", "pps_1500_mq")
@@ -131,10 +135,15 @@ def cell(s):
 
 
 def main():
-    if len(sys.argv) != 3:
+    args = sys.argv[1:]
+    readme = None
+    if len(args) == 4 and args[2] == "--readme":
+        readme = args[3]
+        args = args[:2]
+    if len(args) != 2:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
-    rawdir, outdir = sys.argv[1], sys.argv[2]
+    rawdir, outdir = args
     cond = read_kv(os.path.join(rawdir, "conditions.txt"))
     host = read_kv(os.path.join(rawdir, "conditions-host.txt"))
     q = cond.get("queues_mq", "?")
@@ -230,10 +239,12 @@ def main():
     # Instruments: medians over the runs of per-run ratios.
     md.append("mynetdrv's instruments (`ethtool -S` and stats64 growth "
               "over each run, sending end's tx, receiving end's rx; "
-              "medians over the runs), and veth's drops:")
+              "medians over the runs), and the drops of both drivers "
+              "(veth counts a frame its peer's backlog refused on both "
+              "ends):")
     md.append("")
     md.append("| figure | packets/poll | frames/kick | xmit_more % "
-              "| queue stops | mynetdrv drops | veth drops |")
+              "| queue stops | mynetdrv drops tx/rx | veth drops tx/rx |")
     md.append("|---|---|---|---|---|---|---|")
 
     def num(r, k):
@@ -247,7 +258,8 @@ def main():
             continue
         mr = list(runs.get(fid, {}).get("mynetdrv", {}).values())
         vr = list(runs.get(fid, {}).get("veth", {}).values())
-        ppp, fpk, more, stops, mdrop, vdrop = [], [], [], [], [], []
+        ppp, fpk, more, stops = [], [], [], []
+        mtxd, mrxd, vtxd, vrxd = [], [], [], []
         for r in mr:
             rxp, polls = num(r, "rx_packets"), num(r, "rx_polls")
             txp, kicks = num(r, "tx_packets"), num(r, "tx_kicks")
@@ -258,21 +270,30 @@ def main():
                 fpk.append(txp / kicks)
             if xm is not None and txp:
                 more.append(100 * xm / txp)
-            for lst, keys in ((stops, ("tx_queue_stops",)),
-                              (mdrop, ("tx_dropped", "rx_dropped"))):
-                vals = [num(r, k) for k in keys]
-                if None not in vals:
-                    lst.append(sum(vals))
+            for lst, k in ((stops, "tx_queue_stops"), (mtxd, "tx_dropped"),
+                           (mrxd, "rx_dropped")):
+                if num(r, k) is not None:
+                    lst.append(num(r, k))
+        # veth counts a frame its peer's backlog refused twice: in the
+        # sender's tx_dropped and the receiver's rx_dropped.
         for r in vr:
-            vals = [num(r, k) for k in ("tx_dropped", "rx_dropped")]
-            if None not in vals:
-                vdrop.append(sum(vals))
-        med = [statistics.median(x) if x else None
-               for x in (ppp, fpk, more, stops, mdrop, vdrop)]
+            for lst, k in ((vtxd, "tx_dropped"), (vrxd, "rx_dropped")):
+                if num(r, k) is not None:
+                    lst.append(num(r, k))
+
+        def med(x):
+            return statistics.median(x) if x else None
+
+        def pair(a, b):
+            if not a or not b:
+                return "-"
+            return "%s/%s" % (fmt_count(med(a)), fmt_count(med(b)))
+
         md.append("| %s | %s | %s | %s | %s | %s | %s |" % (
-            label.format(q=q, n=n), fmt(med[0]), fmt(med[1]),
-            "-" if med[2] is None else "%.1f" % med[2],
-            *("-" if x is None else fmt_count(x) for x in med[3:])))
+            label.format(q=q, n=n), fmt(med(ppp)), fmt(med(fpk)),
+            "-" if not more else "%.1f" % med(more),
+            "-" if not stops else fmt_count(med(stops)),
+            pair(mtxd, mrxd), pair(vtxd, vrxd)))
     md.append("")
 
     md.append("Conditions:")
@@ -309,6 +330,8 @@ def main():
         f.write("\n".join(md))
 
     chart(stats, groups, q, n, outdir)
+    if readme:
+        update_readme(readme, "\n".join(md))
 
     if problems:
         print("report: %d problem(s); results written to %s anyway" %
@@ -316,6 +339,20 @@ def main():
         return 1
     print("report: %s/results.md, raw.csv, chart.png" % outdir)
     return 0
+
+
+def update_readme(readme, body):
+    begin, end = "<!-- bench-results:begin -->", "<!-- bench-results:end -->"
+    with open(readme, encoding="utf-8") as f:
+        text = f.read()
+    if begin not in text or end not in text:
+        problem("%s has no bench-results markers" % readme)
+        return
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    with open(readme, "w", encoding="utf-8") as f:
+        f.write(head + begin + "\n" + body.strip() + "\n" + end + tail)
+    print("report: the table is in %s" % readme)
 
 
 def chart(stats, groups, q, n, outdir):
@@ -358,9 +395,15 @@ def chart(stats, groups, q, n, outdir):
         for i, (panel, items) in enumerate(panels):
             gp.append("set title '%s'" % panel)
             # Bars start at 0, unless a value (a cost within the noise)
-            # is negative.
+            # is negative; a maximum far above the medians (a latency
+            # outlier) is cut at 2.5 times the highest median, so that
+            # the bars stay readable.
             low = min(min(m[1], v[1]) for _s, m, v in items)
-            gp.append("set yrange [%s:*]" % ("*" if low < 0 else "0"))
+            top = max(max(m[0], v[0]) for _s, m, v in items)
+            high = max(max(m[2], v[2]) for _s, m, v in items)
+            gp.append("set yrange [%s:%s]" % (
+                "*" if low < 0 else "0",
+                "%g" % (2.5 * top) if top > 0 and high > 2.5 * top else "*"))
             gp.append("plot '%s' index %d using 2:3:4:xtic(1) title "
                       "'mynetdrv' lc rgb '#1f77b4', '' index %d using 5:6:7 "
                       "title 'veth' lc rgb '#ff7f0e'" % (dat, i, i))

@@ -93,23 +93,11 @@ fi
 	echo "commit=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo ?)"
 } >"$RAW/conditions-host.txt"
 
-python3 "$REPO/bench/report.py" "$RAW" "$RESULTS" || exit 1
-
 # README's "Benchmarks" section shows the latest full run in bench/results.
+README_ARGS=()
+mkdir -p "$RESULTS"
 if [ "$QUICK" != 1 ] && [ "$RESULTS" -ef "$REPO/bench/results" ]; then
-	python3 - "$REPO/README.md" "$RESULTS/results.md" <<'EOF' || exit 1
-import sys
-readme, table = sys.argv[1], sys.argv[2]
-begin, end = "<!-- bench-results:begin -->", "<!-- bench-results:end -->"
-text = open(readme, encoding="utf-8").read()
-if begin not in text or end not in text:
-    sys.exit("bench.sh: README.md has no bench-results markers")
-head, rest = text.split(begin, 1)
-tail = rest.split(end, 1)[1]
-body = open(table, encoding="utf-8").read().strip()
-open(readme, "w", encoding="utf-8").write(
-    head + begin + "\n" + body + "\n" + end + tail)
-print("bench.sh: README.md's Benchmarks section updated")
-EOF
+	README_ARGS=(--readme "$REPO/README.md")
 fi
+python3 "$REPO/bench/report.py" "$RAW" "$RESULTS" "${README_ARGS[@]}" || exit 1
 cat "$RESULTS/results.md"

@@ -10,11 +10,14 @@
 #    measures (pktgen figures: mynetdrv, veth and dummy), with a unit,
 #    and mynetdrv's instruments (rx_polls, tx_kicks...) on every traffic
 #    run;
-#  - results.md has a row for each of the 18 figures with a value in
+#  - results.md has a row for each of the 17 figures with a value in
 #    both driver columns and a ratio (unless veth's is 0), the 4 limits,
 #    the instruments;
 #  - chart.png is a PNG of a plausible size.
-# TIMEOUT: 150
+# About 75 s under TCG with one other VM on the host's 2 cores; 150 s was
+# not enough with three (the bench was done, the report not yet): the
+# timeout is for a harness that hangs, never for a slow one.
+# TIMEOUT: 360
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -61,13 +64,13 @@ bad=$(awk -F, 'NR > 1 && $2 == "mynetdrv" && $1 ~ /^(pps|tcp|rr)_/ &&
 		($7 == 0 || $8 == 0 || $10 == 0) { print }' "$OUT/results/raw.csv")
 [ -z "$bad" ] || fail "mynetdrv runs with no packet, poll or kick counted: $bad"
 
-# results.md: 18 figure rows, each with both values and a ratio (none
-# when veth's value is 0, as its Percpu growth can be).
+# results.md: 17 figure rows, each with both values and a ratio (none
+# if veth's median were 0: a value, not a broken harness).
 rows=$(awk -F' [|] ' '/^\| (pktgen|driver cost|TCP|UDP|create|delete|kernel memory)/ &&
 		$3 != "-" && $4 != "-" &&
 		($5 ~ /^-?[0-9.]+ \|$/ || ($5 == "- |" && $4 ~ /^0(\.0*)?( |$)/))' \
 	"$OUT/results/results.md" | wc -l)
-expect_eq "figure rows with both values and a ratio" "$rows" 18
+expect_eq "figure rows with both values and a ratio" "$rows" 17
 limits=$(grep -cE '^\| [0-9]+ B frames, .* \| kpps \| [0-9.]+' "$OUT/results/results.md")
 expect_eq "limit rows (pktgen into dummy)" "$limits" 4
 grep -q '^| figure | packets/poll | frames/kick' "$OUT/results/results.md" ||
