@@ -194,7 +194,8 @@ def main():
                 problem("figure %s: no run of %s" % (fid, drv))
             stats[(fid, drv)] = spread(vals)
         if fid in PPS:
-            vals = [r["v"] for r in runs.get(fid, {}).get("dummy", {}).values()]
+            dummy = runs.get(fid, {}).get("dummy", {})
+            vals = [r["v"] for r in dummy.values()]
             if not vals:
                 problem("figure %s: no run into dummy (the limit)" % fid)
             stats[(fid, "dummy")] = spread(vals)
@@ -298,7 +299,8 @@ def main():
 
     md.append("Conditions:")
     md.append("")
-    keys = [("host", host.get("host_cpu")), ("host CPUs", host.get("host_cpus")),
+    keys = [("host", host.get("host_cpu")),
+            ("host CPUs", host.get("host_cpus")),
             ("host load (1/5/15 min) before", host.get("load_before")),
             ("host load after", host.get("load_after")),
             ("QEMU", host.get("qemu")),

@@ -130,7 +130,9 @@ STAMP_PID=""
 
 mkdir -p "$OUT"
 CSV=$OUT/raw.csv
-echo "figure,driver,run,value,unit,secs,rx_packets,rx_polls,tx_packets,tx_kicks,tx_xmit_more,tx_queue_stops,tx_dropped,rx_dropped" >"$CSV"
+INST_KEYS=(rx_packets rx_polls tx_packets tx_kicks tx_xmit_more tx_queue_stops
+	   tx_dropped rx_dropped)
+(IFS=,; echo "figure,driver,run,value,unit,secs,${INST_KEYS[*]}") >"$CSV"
 
 # ---------------------------------------------------------------- helpers
 now_us() { echo "${EPOCHREALTIME/./}"; }
@@ -194,7 +196,6 @@ inst() {
 	_i["tx_queue_stops"]=${es[tx_queue_stops]:?no tx_queue_stops in ethtool -S $tx}
 }
 
-INST_KEYS=(rx_packets rx_polls tx_packets tx_kicks tx_xmit_more tx_queue_stops tx_dropped rx_dropped)
 
 # row FIGURE DRIVER RUN VALUE UNIT SECS BEFORE AFTER: one line of raw.csv;
 # BEFORE/AFTER are inst arrays (names), or "" for a figure without them.
@@ -251,7 +252,8 @@ cleanup() {
 trap cleanup EXIT
 
 # ---------------------------------------------------------------- setup
-say "guest: $(uname -r), $NCPU CPUs; runs $RUNS, ${SECS}s per run, mq = $QMQ queues, $PAIRS pairs${QDISC:+, qdisc $QDISC}"
+say "guest: $(uname -r), $NCPU CPUs; runs $RUNS, ${SECS}s per run," \
+	"mq = $QMQ queues, $PAIRS pairs${QDISC:+, qdisc $QDISC}"
 [ -d /sys/module/mynetdrv ] || insmod "$MODULE" numpairs=0 ||
 	die "insmod $MODULE failed"
 modprobe veth || die "no veth module"
