@@ -24,10 +24,10 @@
 OUT=/tmp/bench-smoke
 rm -rf "$OUT"
 export BENCH_RUNS=1
-run_ok() { # what CMD...: output shown, fail on a non-zero exit
+run_ok() { # WHAT CMD...: output shown as it comes (a timeout shows
+	    # where it was), fail on a non-zero exit
 	local rc=0
-	"${@:2}" >"$OUT.log" 2>&1 || rc=$?
-	sed 's/^/# /' "$OUT.log"
+	"${@:2}" 2>&1 | sed -u 's/^/# /' || rc=$?
 	[ "$rc" -eq 0 ] || fail "$1 exited with $rc"
 }
 mkdir -p "$OUT"
