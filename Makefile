@@ -1,14 +1,20 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Out-of-tree build of mynetdrv.ko, plus the lab targets (see README.md).
+# Out-of-tree build and install of mynetdrv.ko, plus the lab targets (see
+# README.md).  Without scripts/ only the build and install targets exist.
 
 # KDIR: an explicit KDIR= wins; then KVER=<release or alias>, which
 # scripts/kernels.sh resolves (6.1, 6.12, 7: see `scripts/kernels.sh --help`;
-# a 7.x kernel lives in a sid chroot and is built in it); then the running
-# kernel's build dir when it exists; else the newest installed one.
+# a 7.x kernel lives in a sid chroot and is built in it; without scripts/,
+# as in the DKMS tree, KVER is a release); then the running kernel's build
+# dir when it exists; else the newest installed one.
 ifeq ($(origin KDIR),undefined)
   ifneq ($(KVER),)
-    VIA_KERNELS_SH := 1
+    ifneq ($(wildcard scripts/kernels.sh),)
+      VIA_KERNELS_SH := 1
+    else
+      KDIR := /lib/modules/$(KVER)/build
+    endif
   else ifneq ($(wildcard /lib/modules/$(shell uname -r)/build),)
     KDIR := /lib/modules/$(shell uname -r)/build
   else
@@ -18,8 +24,15 @@ endif
 
 PWD := $(shell pwd)
 
-.PHONY: all modules clean setup lab-kernel lab-build check check-debug \
-	check-matrix run lint docs-check bench bench-smoke
+# make install: modules_install into
+# $(INSTALL_MOD_PATH)/lib/modules/<release>/$(INSTALL_MOD_DIR), then depmod.
+# "updates" on every kernel (6.1 would say "extra"): depmod prefers it to
+# the kernel's own directory, and dkms installs to updates/dkms.
+INSTALL_MOD_DIR ?= updates
+# The kernel's Makefile runs in KDIR: a relative path would land there.
+override INSTALL_MOD_PATH := $(if $(INSTALL_MOD_PATH),$(abspath $(INSTALL_MOD_PATH)))
+
+.PHONY: all modules clean install
 
 all: modules
 
@@ -34,6 +47,9 @@ modules:
 
 clean:
 	@scripts/kernels.sh kbuild $(KVER) $(PWD) clean
+
+install: modules
+	@scripts/kernels.sh install $(KVER) $(PWD) $(INSTALL_MOD_DIR) $(INSTALL_MOD_PATH)
 else
 modules:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || \
@@ -44,7 +60,27 @@ modules:
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(PWD) clean
+
+# The release comes from the headers' utsrelease.h, what vermagic says:
+# Debian's 6.1 headers have the upstream 6.1.N in kernel.release, so
+# modules_install must be told, as dkms does.  The kernel's depmod step
+# needs a System.map in KDIR (Debian's headers have none) and is skipped:
+# depmod runs here, checking symbols and CRCs against Module.symvers.
+INSTALL_KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h)
+
+install: modules
+	@test -n "$(INSTALL_KREL)" || \
+		{ echo "mynetdrv: no UTS_RELEASE in $(KDIR)" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(PWD) KERNELRELEASE=$(INSTALL_KREL) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		$(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH=$(INSTALL_MOD_PATH)) \
+		modules_install
+	depmod -b $(or $(INSTALL_MOD_PATH),/) -e -E $(KDIR)/Module.symvers \
+		$(INSTALL_KREL)
 endif
+
+# Only in the repository (the DKMS tree has no scripts/).
+ifneq ($(wildcard scripts/kernels.sh),)
 
 # ---------------------------------------------------------------- lab
 # The host never loads the module: `check` and `run` boot a QEMU guest on
@@ -81,6 +117,9 @@ endif
 # KVER defaults to the kernel of linux-image-amd64 (scripts/vm.sh --default-kver).
 # (recursive '=': evaluated after `setup` and `lab-kernel` ran, so a fresh
 # machine works; lab-kernel creates the sid chroot when KVER needs it)
+.PHONY: setup lab-kernel lab-build check check-debug check-matrix \
+	run lint docs-check bench bench-smoke
+
 LAB_KVER = $(shell scripts/kernels.sh resolve $(KVER))
 TESTS ?=
 MATRIX ?= 6.1 6.12 7
@@ -143,3 +182,5 @@ docs-check:
 	$(DOCS_PYTHON) -m docutils --halt=warning \
 		Documentation/mynetdrv.rst build/doc/mynetdrv.html
 	$(DOCS_PYTHON) scripts/check-doc.py
+
+endif # scripts/kernels.sh

@@ -17,6 +17,11 @@
 #                      for a chroot kernel inside the chroot, with DIR
 #                      bind-mounted at the same path (its gcc matches the
 #                      kernel's)
+#   install K DIR MODDIR [BASE]
+#                      install the module built in DIR for K (make
+#                      modules_install) into BASE/lib/modules/R/MODDIR,
+#                      then depmod BASE; BASE defaults to K's root (for 7:
+#                      the chroot, where the lab guest's modules come from)
 #   sparse K           print the sparse version used for K ("" if none)
 #   chroot-update      apt-get update + upgrade inside the sid chroot
 #                      (picks up a newer unstable kernel; the old one stays)
@@ -34,7 +39,9 @@
 #           sid chroot: $MYNETDRV_CACHE/sid (default /var/cache/mynetdrv/sid),
 #           outside the repository.  Created on first use (debootstrap
 #           minbase, then linux-image-amd64 linux-headers-amd64 make gcc
-#           libc6-dev sparse; 1 to 4 minutes), reused afterwards.  Env
+#           libc6-dev sparse xz-utils; 1 to 4 minutes), reused afterwards
+#           (a package added to that list later is installed in an older
+#           chroot when first needed).  Env
 #           SID_MIRROR changes the mirror.
 # Messages go to stderr; stdout carries only the answer.
 set -euo pipefail
@@ -43,7 +50,7 @@ SELF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${MYNETDRV_CACHE:-/var/cache/mynetdrv}
 SID=$CACHE/sid
 SID_MIRROR=${SID_MIRROR:-http://deb.debian.org/debian}
-SID_PKGS=(linux-image-amd64 linux-headers-amd64 make gcc libc6-dev sparse)
+SID_PKGS=(linux-image-amd64 linux-headers-amd64 make gcc libc6-dev sparse xz-utils)
 READY=.mynetdrv-ready
 
 die() { echo "kernels.sh: $*" >&2; exit 1; }
@@ -233,6 +240,61 @@ kbuild() { # K DIR MAKEARG...
 	in_chroot "$root" "$dir" -- make -C "/lib/modules/$r/build" M="$dir" "$@"
 }
 
+# Install PKG in the sid chroot unless CMD is there: for chroots made
+# before PKG joined SID_PKGS.
+sid_ensure() { # CMD PKG
+	[ -n "$(find "$SID/usr/bin/$1" "$SID/usr/sbin/$1" 2>/dev/null)" ] && return 0
+	info "installing $2 in the sid chroot (needed for $1)"
+	exec 8>"$CACHE/sid.lock"
+	flock 8
+	# The lists of the chroot's creation may still do if this fails.
+	in_chroot "$SID" -- apt-get update -q </dev/null >&2 ||
+		info "apt-get update in $SID failed; trying its current lists"
+	in_chroot "$SID" -- apt-get install -y -q --no-install-recommends "$2" </dev/null >&2 ||
+		die "apt-get install $2 in $SID failed"
+	in_chroot "$SID" -- apt-get clean >&2
+	exec 8>&-
+}
+
+# modules_install, told the release: Debian's 6.1 headers have the
+# upstream 6.1.N in kernel.release, not the release modules load into
+# (dkms passes KERNELRELEASE too).  The kernel's own depmod step wants a
+# System.map next to the headers, which Debian does not ship, and is
+# skipped (its /boot/System.map is a placeholder too); depmod runs here,
+# checking the module's symbols and their CRCs against the headers'
+# Module.symvers.
+install_module() { # K DIR MODDIR [BASE]
+	local r root dir moddir=$3 base=${4:-} symvers inbase binds
+	r=$(resolve "$1")
+	dir=$(cd "$2" && pwd)
+	root=$(krel_root "$r")
+	[ -n "$base" ] || base=$root
+	mkdir -p "$base"
+	base=$(cd "$base" && pwd)
+	symvers=/lib/modules/$r/build/Module.symvers
+	if [ "$root" = / ] || [ "$root" = "$(debug_root)" ]; then
+		make -C "${root%/}/lib/modules/$r/build" M="$dir" KERNELRELEASE="$r" \
+			INSTALL_MOD_DIR="$moddir" INSTALL_MOD_PATH="${base%/}" modules_install
+		depmod -b "$base" -e -E "${root%/}$symvers" "$r"
+	else
+		# Debian compresses 7.x modules with xz (CONFIG_MODULE_COMPRESS_ALL)
+		sid_ensure xz xz-utils
+		binds=("$dir")
+		case $base in
+		"$root") inbase=/ ;;
+		"$root"/*) inbase=${base#"$root"} ;;
+		"$dir"|"$dir"/*) inbase=$base ;;
+		*) inbase=$base; binds+=("$base") ;;
+		esac
+		unset MAKEFLAGS MFLAGS MAKELEVEL
+		in_chroot "$root" "${binds[@]}" -- make -C "/lib/modules/$r/build" M="$dir" \
+			KERNELRELEASE="$r" INSTALL_MOD_DIR="$moddir" \
+			INSTALL_MOD_PATH="${inbase%/}" modules_install
+		in_chroot "$root" "${binds[@]}" -- depmod -b "$inbase" -e -E "$symvers" "$r"
+	fi
+	info "installed in $base/lib/modules/$r/$moddir"
+}
+
 sparse_version() { # K
 	local r root
 	r=$(resolve "$1")
@@ -261,6 +323,7 @@ resolve) resolve "${1:-}" ;;
 prepare) prepare "${1:-}" ;;
 root) r=$(krel_root "${1:?release}"); [ -n "$r" ] || die "kernel ${1} not found"; echo "$r" ;;
 kbuild) [ $# -ge 2 ] || die "usage: kbuild K DIR [MAKEARG...]"; kbuild "$@" ;;
+install) [ $# -ge 3 ] || die "usage: install K DIR MODDIR [BASE]"; install_module "$@" ;;
 sparse) sparse_version "${1:?kernel}" ;;
 chroot-update) chroot_update ;;
 aliases) aliases ;;
