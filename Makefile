@@ -1,7 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Out-of-tree build and install of mynetdrv.ko, plus the lab targets (see
-# README.md).  Without scripts/ only the build and install targets exist.
+# Out-of-tree build and install of mynetdrv.ko, its DKMS packaging, plus
+# the lab targets (see README.md).  This file is also the Makefile of the
+# DKMS source tree (/usr/src/mynetdrv-<version>), where only the build and
+# install targets exist (no scripts/ there).
+
+# The version has one source: MYNET_DRV_VERSION in mynetdrv.h (modinfo,
+# ethtool -i).  dkms.conf takes it from there (scripts/pkg.sh).
+MYNET_VERSION := $(shell sed -n 's/^\#define[[:space:]]*MYNET_DRV_VERSION[[:space:]]*"\([^"]*\)".*/\1/p' mynetdrv.h)
+
+# KERNELRELEASE=, dkms's name for the target kernel, is taken as KVER=.
+KVER ?= $(KERNELRELEASE)
 
 # KDIR: an explicit KDIR= wins; then KVER=<release or alias>, which
 # scripts/kernels.sh resolves (6.1, 6.12, 7: see `scripts/kernels.sh --help`;
@@ -79,8 +88,24 @@ install: modules
 		$(INSTALL_KREL)
 endif
 
+# ---------------------------------------------------------------- packages
 # Only in the repository (the DKMS tree has no scripts/).
-ifneq ($(wildcard scripts/kernels.sh),)
+ifneq ($(wildcard scripts/pkg.sh),)
+
+#   make dkms-install [KVER=...]
+#                       register the sources with dkms (/usr/src/mynetdrv-
+#                       <version>), build and install the module for the
+#                       running kernel, or KVER/KERNELRELEASE (a release,
+#                       or 6.1, 6.12); reinstalls if registered already
+#   make dkms-remove    remove every mynetdrv version from dkms: modules,
+#                       dkms tree, /usr/src sources (depmod included)
+.PHONY: dkms-install dkms-remove
+
+dkms-install:
+	@scripts/pkg.sh dkms-install $(KVER)
+
+dkms-remove:
+	@scripts/pkg.sh dkms-remove
 
 # ---------------------------------------------------------------- lab
 # The host never loads the module: `check` and `run` boot a QEMU guest on
@@ -183,4 +208,4 @@ docs-check:
 		Documentation/mynetdrv.rst build/doc/mynetdrv.html
 	$(DOCS_PYTHON) scripts/check-doc.py
 
-endif # scripts/kernels.sh
+endif # scripts/pkg.sh

@@ -38,6 +38,8 @@ PKGS=(
 	sockperf python3 gnuplot-nox
 	# the sid chroot of the 7.x kernel (scripts/kernels.sh)
 	debootstrap
+	# make dkms-install, and the package of tests/27-dkms.sh
+	dkms
 )
 # shellcheck disable=SC2206 # word splitting is intended
 [ -n "${SETUP_EXTRA_PKGS:-}" ] && PKGS+=(${SETUP_EXTRA_PKGS})
