@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Out-of-tree build and install of mynetdrv.ko, its DKMS packaging, plus
-# the lab targets (see README.md).  This file is also the Makefile of the
-# DKMS source tree (/usr/src/mynetdrv-<version>), where only the build and
-# install targets exist (no scripts/ there).
+# Out-of-tree build and install of mynetdrv.ko, its DKMS and Debian
+# packaging, plus the lab targets (see README.md).  This file is also the
+# Makefile of the DKMS source tree (/usr/src/mynetdrv-<version>), where
+# only the build and install targets exist (no scripts/ there).
 
 # The version has one source: MYNET_DRV_VERSION in mynetdrv.h (modinfo,
-# ethtool -i).  dkms.conf takes it from there (scripts/pkg.sh).
+# ethtool -i).  dkms.conf and the Debian package take it from here.
 MYNET_VERSION := $(shell sed -n 's/^\#define[[:space:]]*MYNET_DRV_VERSION[[:space:]]*"\([^"]*\)".*/\1/p' mynetdrv.h)
 
 # KERNELRELEASE=, dkms's name for the target kernel, is taken as KVER=.
@@ -99,13 +99,25 @@ ifneq ($(wildcard scripts/pkg.sh),)
 #                       or 6.1, 6.12); reinstalls if registered already
 #   make dkms-remove    remove every mynetdrv version from dkms: modules,
 #                       dkms tree, /usr/src sources (depmod included)
-.PHONY: dkms-install dkms-remove
+#   make deb            build/deb/mynetdrv-dkms_<version>_all.deb with
+#                       dpkg-buildpackage, then lintian (scripts/pkg.sh)
+.PHONY: dkms-install dkms-remove deb
 
 dkms-install:
 	@scripts/pkg.sh dkms-install $(KVER)
 
 dkms-remove:
 	@scripts/pkg.sh dkms-remove
+
+DEB := build/deb/mynetdrv-dkms_$(MYNET_VERSION)_all.deb
+DEB_INPUTS := Kbuild Makefile dkms.conf uapi/linux/mynetdrv.h \
+	$(filter-out %.mod.c,$(wildcard *.c)) $(wildcard *.h) \
+	$(wildcard debian/* debian/source/*) scripts/pkg.sh
+
+deb: $(DEB)
+
+$(DEB): $(DEB_INPUTS)
+	@scripts/pkg.sh deb build/deb
 
 # ---------------------------------------------------------------- lab
 # The host never loads the module: `check` and `run` boot a QEMU guest on

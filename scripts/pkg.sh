@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# scripts/pkg.sh - DKMS packaging of mynetdrv: `make dkms-install`,
-# `make dkms-remove`.
+# scripts/pkg.sh - DKMS and Debian packaging of mynetdrv: `make
+# dkms-install`, `make dkms-remove`, `make deb`.
 #
 # Usage: scripts/pkg.sh COMMAND [ARG...]
 #   version          print the version: MYNET_DRV_VERSION of mynetdrv.h,
@@ -20,6 +20,12 @@
 #   dkms-remove      `dkms remove --all` for every version of mynetdrv dkms
 #                    knows, and their /usr/src/mynetdrv-<version>; dkms
 #                    deletes the modules it installed and runs depmod
+#   deb OUTDIR       build OUTDIR/mynetdrv-dkms_<version>_all.deb with
+#                    dpkg-buildpackage (debhelper, dh-dkms) from a copy
+#                    of the tree and debian/ in OUTDIR/mynetdrv-<version>,
+#                    whose debian/changelog is written here for <version>;
+#                    then lintian (with --pedantic): an error or a
+#                    warning fails, other tags are printed
 # dkms-install and dkms-remove leave a package install alone: they refuse
 # while the mynetdrv-dkms package is installed (use apt/dpkg for it).
 set -euo pipefail
@@ -130,6 +136,59 @@ dkms_remove() {
 	info "removed $n version(s) of $NAME from dkms"
 }
 
+# debian/changelog is not kept in the repository: it would be a second
+# place for the version.  Its date is the last commit's, so the package
+# is the same for the same commit.
+changelog() { # VERSION
+	local v=$1 maint when
+	maint=$(sed -n 's/^Maintainer: //p' "$REPO/debian/control")
+	when=$(git -C "$REPO" log -1 --format=%ct 2>/dev/null || date +%s)
+	cat <<EOF
+$NAME ($v) bookworm; urgency=medium
+
+  * mynetdrv $v (MYNET_DRV_VERSION in mynetdrv.h); changes are in the
+    history of the mynetdrv repository.
+
+ -- $maint  $(LC_ALL=C date -u -R -d "@$when")
+EOF
+}
+
+deb() { # OUTDIR
+	local out v stage debf c changes
+	out=$(mkdir -p "$1" && cd "$1" && pwd)
+	v=$(version)
+	stage=$out/$NAME-$v
+	debf=$out/$NAME-dkms_${v}_all.deb
+	for c in dpkg-buildpackage dh dh_dkms; do
+		command -v "$c" >/dev/null ||
+			die "$c missing: scripts/setup.sh installs debhelper, dh-dkms, dpkg-dev"
+	done
+	tree "$stage"
+	cp -r "$REPO/debian" "$stage/"
+	changelog "$v" >"$stage/debian/changelog"
+	rm -f "$out/$NAME"*.deb "$out/$NAME"*.changes "$out/$NAME"*.buildinfo
+	# -b: the package only; the source package would be this staged copy.
+	(cd "$stage" && dpkg-buildpackage -b --no-sign) >"$out/build.log" 2>&1 ||
+		{ tail -n 30 "$out/build.log" >&2; die "dpkg-buildpackage failed (log: $out/build.log)"; }
+	[ -f "$debf" ] || die "dpkg-buildpackage made no $debf (log: $out/build.log)"
+	if command -v lintian >/dev/null; then
+		changes=$(echo "$out/${NAME}_${v}_"*.changes)
+		lintian --fail-on error,warning --pedantic --info --display-info \
+			"$changes" >"$out/lintian.txt" 2>&1 ||
+			{ cat "$out/lintian.txt" >&2; die "lintian failed ($out/lintian.txt)"; }
+		# (it only says that it prefers not to run as root)
+		sed -i '/^running with root privileges/d' "$out/lintian.txt"
+		if [ -s "$out/lintian.txt" ]; then
+			sed 's/^/lintian: /' "$out/lintian.txt"
+		else
+			echo "lintian: clean"
+		fi
+	else
+		info "lintian not installed: not checked"
+	fi
+	echo "$debf"
+}
+
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 case $cmd in
@@ -137,6 +196,7 @@ version) version ;;
 tree) tree "${1:?usage: tree DIR}" ;;
 dkms-install) dkms_install "${1:-}" ;;
 dkms-remove) dkms_remove ;;
+deb) deb "${1:?usage: deb OUTDIR}" ;;
 -h|--help|help|"") sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' ;;
 *) die "unknown command $cmd (try --help)" ;;
 esac

@@ -38,8 +38,9 @@ PKGS=(
 	sockperf python3 gnuplot-nox
 	# the sid chroot of the 7.x kernel (scripts/kernels.sh)
 	debootstrap
-	# make dkms-install, and the package of tests/27-dkms.sh
-	dkms
+	# make dkms-install; make deb (dpkg-buildpackage with debhelper and
+	# dh-dkms, then lintian), the package tests/27-dkms.sh installs
+	dkms debhelper dh-dkms fakeroot lintian
 )
 # shellcheck disable=SC2206 # word splitting is intended
 [ -n "${SETUP_EXTRA_PKGS:-}" ] && PKGS+=(${SETUP_EXTRA_PKGS})
