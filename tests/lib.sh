@@ -255,8 +255,7 @@ in_ns() {
 # link_names [NETNS]: names of all links in the init netns (or NETNS),
 # space-separated, in ifindex order. Cheap, unlike "ip link show dev NAME"
 # for an absent NAME: that makes the kernel try request_module("netdev-
-# NAME"), a modprobe run costing about a second under TCG. No "< <(...)":
-# the guest has no /dev/fd for process substitution.
+# NAME"), a modprobe run costing about a second under TCG.
 # Left out: the fallback tunnels a kernel with built-in tunnel drivers
 # creates in every netns (the debug kernel has sit0).
 link_names() {
