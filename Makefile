@@ -154,7 +154,7 @@ $(DEB): $(DEB_INPUTS)
 # KVER defaults to the kernel of linux-image-amd64 (scripts/vm.sh --default-kver).
 # (recursive '=': evaluated after `setup` and `lab-kernel` ran, so a fresh
 # machine works; lab-kernel creates the sid chroot when KVER needs it)
-.PHONY: setup lab-kernel lab-build check check-debug check-matrix \
+.PHONY: setup lab-kernel lab-build lab-pkg check check-debug check-matrix \
 	run lint docs-check bench bench-smoke
 
 LAB_KVER = $(shell scripts/kernels.sh resolve $(KVER))
@@ -172,7 +172,15 @@ lab-build: lab-kernel
 	$(MAKE) --no-print-directory modules KVER=$(LAB_KVER)
 	@if [ -f iproute2/Makefile ]; then $(MAKE) --no-print-directory -C iproute2; fi
 
-check: lab-build
+# What tests/27-dkms.sh checks in the guest: the .deb, and `make install`
+# of this build into build/install/<release> (a few seconds).
+lab-pkg: lab-build
+	@rm -rf build/install/$(LAB_KVER)
+	$(MAKE) --no-print-directory install KVER=$(LAB_KVER) \
+		INSTALL_MOD_PATH=build/install/$(LAB_KVER)
+	$(MAKE) --no-print-directory deb
+
+check: lab-build lab-pkg
 	@scripts/check.sh --kver $(LAB_KVER) $(TESTS)
 
 # KASAN + lockdep + kmemleak under TCG: several times slower than 6.1,

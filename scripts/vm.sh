@@ -11,7 +11,7 @@
 #                    whose /lib/modules/<kver>/build exists); also an alias
 #                    of scripts/kernels.sh (6.1, 6.12, 7) or a release
 #                    installed in its sid chroot
-#   --timeout SEC    overall wall-clock limit for the VM (default 1200,
+#   --timeout SEC    overall wall-clock limit for the VM (default 2400,
 #                    env VM_TIMEOUT)
 #   --mem MB         guest memory (default 2048, env VM_MEM)
 #   --smp N          guest CPUs (default 2, env VM_SMP)
@@ -66,7 +66,7 @@ REPO=$(cd "$SELF_DIR/.." && pwd)
 BUILD="$REPO/build/vm"
 
 KVER=""
-TIMEOUT=${VM_TIMEOUT:-1200}
+TIMEOUT=${VM_TIMEOUT:-2400}
 MEM=${VM_MEM:-2048}
 SMP=${VM_SMP:-2}
 ACCEL=${VM_ACCEL:-auto}

@@ -1,0 +1,248 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# 27-dkms: the module installed the ways a user installs it, instead of
+# insmod from the checkout.  Needs what `make check` builds on the host
+# before the VM boots (Makefile, lab-pkg).
+#  - make install: build/install/<release> holds the host's `make install
+#    INSTALL_MOD_PATH=...` of this build: updates/mynetdrv.ko (.ko.xz
+#    where the kernel compresses modules) and nothing else, the same
+#    srcversion as $MODULE, modinfo's description, author, license,
+#    version (= MYNET_DRV_VERSION), parm numpairs with its description,
+#    alias rtnl-link-mynetdrv, vermagic of this kernel; depmod's
+#    modules.dep and modules.alias there name it; `modprobe -d` that tree
+#    loads it with numpairs=2 (mydev0..mydev3).
+#  - the Debian package, build/deb/mynetdrv-dkms_<version>_all.deb:
+#    dpkg -i (its postinst: dkms add, build against this kernel's headers
+#    in /lib/modules/<release>/build, install, depmod; timed); dpkg and
+#    dkms status say installed for this kernel; modinfo mynetdrv (by
+#    name) is updates/dkms/mynetdrv.ko* with the same fields; `ip link
+#    add ... type mynetdrv` loads it through the alias; modprobe
+#    mynetdrv: mydev0 <-> mydev1 carry ping -c 3 with exact counters;
+#    dkms's kernel hook (/etc/kernel/postinst.d/dkms, what a kernel
+#    install runs) puts an uninstalled module back (not where modules are
+#    compressed: see there); dpkg -r: dkms status
+#    empty, the module file and /usr/src/mynetdrv-<version> gone,
+#    modinfo mynetdrv fails; dpkg --purge: the package is gone.
+#  - skipped after the make install part when dkms cannot build in the
+#    guest for this kernel: its headers do not resolve in the guest or
+#    their compiler is not on this userland (the 7.x kernel: headers and
+#    gcc are in the sid chroot).
+# The guest's root is the host's, read-only under a RAM overlay: dpkg,
+# dkms and depmod write to the overlay only.  The guest sees every lab
+# kernel in /boot, and dkms's postinst would also build for the newest
+# one; dpkg -i runs with only this kernel's config in /boot (a private
+# mount namespace), so it builds the one module this test can load.
+# TIMEOUT: 1500
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=pairlib.sh
+. "$(dirname "$0")/pairlib.sh"
+
+PKG=mynetdrv-dkms
+# No terminal: debconf would try and explain each frontend it cannot use.
+export DEBIAN_FRONTEND=noninteractive
+REL=$(uname -r)
+VER=$(sed -n 's/^#define[[:space:]]*MYNET_DRV_VERSION[[:space:]]*"\([^"]*\)".*/\1/p' "$REPO/mynetdrv.h")
+[ -n "$VER" ] || fail "no MYNET_DRV_VERSION in $REPO/mynetdrv.h"
+INST=$REPO/build/install/$REL
+DEB=$REPO/build/deb/${PKG}_${VER}_all.deb
+# What mynetdrv.c declares, to compare modinfo with.
+DESC=$(sed -n 's/^MODULE_DESCRIPTION("\(.*\)");/\1/p' "$REPO/mynetdrv.c")
+AUTHOR=$(sed -n 's/^MODULE_AUTHOR("\(.*\)");/\1/p' "$REPO/mynetdrv.c")
+if [ -z "$DESC" ] || [ -z "$AUTHOR" ]; then
+	fail "no MODULE_DESCRIPTION/AUTHOR in mynetdrv.c"
+fi
+SRCVERSION=$(modinfo -F srcversion "$MODULE")
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# check_modinfo WHAT FILE: every field a user reads, against the sources.
+check_modinfo() {
+	local w=$1 f=$2 parm
+	log "modinfo of $w: $f"
+	expect_eq "$w: name" "$(modinfo -F name "$f")" mynetdrv
+	expect_eq "$w: version" "$(modinfo -F version "$f")" "$VER"
+	expect_eq "$w: description" "$(modinfo -F description "$f")" "$DESC"
+	expect_eq "$w: author" "$(modinfo -F author "$f")" "$AUTHOR"
+	expect_eq "$w: license" "$(modinfo -F license "$f")" GPL
+	expect_eq "$w: alias" "$(modinfo -F alias "$f")" rtnl-link-mynetdrv
+	expect_eq "$w: vermagic release" "$(modinfo -F vermagic "$f" | cut -d' ' -f1)" "$REL"
+	expect_eq "$w: srcversion (the checkout's sources)" \
+		"$(modinfo -F srcversion "$f")" "$SRCVERSION"
+	parm=$(modinfo -F parm "$f")
+	expect_eq "$w: parameters" "$(wc -l <<<"$parm")" 1
+	[[ $parm == "numpairs:Pairs created at load, mydev0<->mydev1, "*"(0-64, default 1)" ]] ||
+		fail "$w: parm '$parm' is not numpairs with its description"
+	log "ok: $w: parm $parm"
+}
+
+# dkms status of mynetdrv; anything on stderr fails the test (a guest
+# without /dev/fd once made it print nothing and an error), except the
+# warnings of dkms's readelf of the 6.12 headers' vmlinux, which has no
+# .comment section.
+dkms_status() {
+	local out err
+	out=$(dkms status -m mynetdrv 2>/tmp/t27-dkms-err) || fail "dkms status failed: $(cat /tmp/t27-dkms-err)"
+	err=$(grep -v "^readelf: Warning: Section '.comment' was not dumped" /tmp/t27-dkms-err || true)
+	[ -z "$err" ] || fail "dkms status: $err"
+	echo "$out"
+}
+
+mydevs() {
+	local d
+	for d in /sys/class/net/mydev*; do
+		if [ -e "$d" ]; then echo "${d##*/}"; fi
+	done | sort -V | tr '\n' ' '
+}
+
+# The package must not outlive a failed run (pair_cleanup, on EXIT, calls
+# this): the kernel-log check and nothing else follow, but the guest's
+# state should still end as it began.
+test_cleanup() {
+	modprobe -r mynetdrv 2>/dev/null || true
+	if dpkg-query -W -f='${db:Status-Status}' "$PKG" 2>/dev/null | grep -qv not-installed; then
+		log "cleanup: purging $PKG"
+		dpkg --purge "$PKG" >/dev/null 2>&1 || true
+	fi
+}
+trap pair_cleanup EXIT
+
+# ------------------------------------------------ make install
+[ -d "$INST/lib/modules/$REL" ] ||
+	fail "no $INST/lib/modules/$REL: make check runs make install INSTALL_MOD_PATH=build/install/<release> first"
+ko=$(find "$INST" -type f -name '*.ko*' | sort | tr '\n' ' ')
+ko=${ko% }
+case $ko in
+"$INST/lib/modules/$REL/updates/mynetdrv.ko"|"$INST/lib/modules/$REL/updates/mynetdrv.ko.xz") ;;
+*) fail "make install tree holds '$ko', expected updates/mynetdrv.ko[.xz] alone" ;;
+esac
+log "ok: make install put $ko"
+check_modinfo "make install" "$ko"
+grep -qx 'alias rtnl-link-mynetdrv mynetdrv' "$INST/lib/modules/$REL/modules.alias" ||
+	fail "no 'alias rtnl-link-mynetdrv mynetdrv' in $INST/lib/modules/$REL/modules.alias"
+expect_eq "modules.dep of the make install tree" \
+	"$(cat "$INST/lib/modules/$REL/modules.dep")" "${ko#"$INST/lib/modules/$REL/"}:"
+expect_eq "modprobe -d resolves the rtnl-link alias" \
+	"$(modprobe -d "$INST" --show-depends rtnl-link-mynetdrv | awk '{ print $2 }')" "$ko"
+mod_loaded && fail "mynetdrv loaded before modprobe -d"
+expect_ok modprobe -d "$INST" mynetdrv numpairs=2
+expect_eq "devices after modprobe -d $INST mynetdrv numpairs=2" "$(mydevs)" "mydev0 mydev1 mydev2 mydev3 "
+expect_eq "loaded module's srcversion" "$(cat /sys/module/mynetdrv/srcversion)" "$SRCVERSION"
+expect_ok modprobe -d "$INST" -r mynetdrv
+mod_loaded && fail "mynetdrv still loaded after modprobe -r"
+
+# ------------------------------------------------ can dkms build here?
+require_cmd dkms dpkg
+build=/lib/modules/$REL/build
+[ -f "$build/Makefile" ] ||
+	skip "make install part passed; the .deb part needs this kernel's headers, and $build does not resolve in the guest ($(readlink "$build" || echo missing)): the 7.x headers live in the sid chroot"
+cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$build/.config")
+[ -n "$cc" ] || fail "no CONFIG_CC_VERSION_TEXT in $build/.config"
+command -v "$cc" >/dev/null ||
+	skip "make install part passed; the .deb part needs $cc, the compiler of $REL, which this userland lacks"
+log "dkms builds with $cc against $build"
+
+[ -f "$DEB" ] || fail "$DEB not found: make check builds it (make deb) before booting"
+if modinfo -n mynetdrv >/dev/null 2>&1; then
+	fail "a mynetdrv is installed for $REL already: $(modinfo -n mynetdrv)"
+fi
+st=$(dkms_status)
+[ -z "$st" ] || fail "dkms knows mynetdrv already: $st"
+
+# ------------------------------------------------ dpkg -i
+t0=$(now_ms)
+# shellcheck disable=SC2016 # expanded by the inner bash
+out=$(unshare --mount --propagation private -- bash -c '
+	boot=$(mktemp -d)
+	cp "/boot/config-$1" "$boot/"
+	mount --bind "$boot" /boot
+	dpkg -i "$2"' dpkg-i "$REL" "$DEB" 2>&1) ||
+	{ printf '%s\n' "$out" | sed 's/^/# dpkg: /'; fail "dpkg -i $DEB failed"; }
+printf '%s\n' "$out" | sed 's/^/# dpkg: /'
+log "dpkg -i (dkms add, build, install, depmod) took $(( $(now_ms) - t0 )) ms"
+
+expect_eq "dpkg status" "$(dpkg-query -W -f='${db:Status-Abbrev}${Version}' "$PKG")" "ii $VER"
+expect_eq "dkms status" "$(dkms_status)" "mynetdrv/$VER, $REL, $(uname -m): installed"
+grep -qx "PACKAGE_VERSION=\"$VER\"" "/usr/src/mynetdrv-$VER/dkms.conf" ||
+	fail "/usr/src/mynetdrv-$VER/dkms.conf has no PACKAGE_VERSION=\"$VER\""
+dko=$(modinfo -n mynetdrv) || fail "modinfo does not find mynetdrv after dpkg -i"
+case $dko in
+"/lib/modules/$REL/updates/dkms/mynetdrv.ko"|"/lib/modules/$REL/updates/dkms/mynetdrv.ko.xz") ;;
+*) fail "modinfo mynetdrv is $dko, not updates/dkms/mynetdrv.ko[.xz]" ;;
+esac
+check_modinfo dkms "$dko"
+grep -qx 'alias rtnl-link-mynetdrv mynetdrv' "/lib/modules/$REL/modules.alias" ||
+	fail "depmod did not index alias rtnl-link-mynetdrv"
+
+# ------------------------------------------------ autoload by alias
+mod_loaded && fail "mynetdrv loaded before the autoload check"
+t0=$(now_ms)
+expect_ok ip link add name t27a type mynetdrv peer name t27b
+mod_loaded || fail "ip link add did not load mynetdrv"
+log "ip link add with the module autoloaded took $(( $(now_ms) - t0 )) ms"
+expect_eq "autoloaded module's srcversion" "$(cat /sys/module/mynetdrv/srcversion)" "$SRCVERSION"
+dev_exists t27b || fail "no peer t27b"
+expect_ok ip link del t27a
+dev_exists t27b && fail "t27b survived the deletion of t27a"
+expect_ok modprobe -r mynetdrv
+mod_loaded && fail "mynetdrv still loaded after modprobe -r"
+
+# ------------------------------------------------ modprobe, traffic
+# pair_setup loads with mod_load: here, modprobe by name.
+mod_load() {
+	expect_ok modprobe mynetdrv "$@"
+}
+pair_setup
+declare -A a0 b0 a1 b1
+snap a0 mydev0
+snap b0 mydev1 "$NS"
+ping_count 3 "$ADDR_B"
+settle
+snap a1 mydev0
+snap b1 mydev1 "$NS"
+expect_eq "mydev0 tx frames" "$((a1[tx_packets] - a0[tx_packets]))" 3
+expect_eq "mydev0 tx bytes" "$((a1[tx_bytes] - a0[tx_bytes]))" $((3 * 98))
+expect_eq "mydev1 rx frames" "$((b1[rx_packets] - b0[rx_packets]))" 3
+expect_eq "mydev1 tx frames" "$((b1[tx_packets] - b0[tx_packets]))" 3
+expect_eq "mydev0 rx frames" "$((a1[rx_packets] - a0[rx_packets]))" 3
+expect_eq "mydev0 rx bytes" "$((a1[rx_bytes] - a0[rx_bytes]))" $((3 * 98))
+check_conservation
+ip netns del "$NS"
+expect_ok modprobe -r mynetdrv
+
+# ------------------------------------------------ the kernel hook
+# A kernel install runs /etc/kernel/postinst.d/dkms <release>: dkms
+# autoinstall, for each AUTOINSTALL module not installed for it.  The
+# module stays built, so this costs no compile, but two depmods: where
+# the kernel's modules are xz-compressed (6.12) each takes about 3 min
+# under TCG (measured), so there this part is left out.
+case $dko in
+*.ko.xz)
+	log "kernel hook part left out: $REL's modules are compressed, each depmod takes minutes under TCG"
+	;;
+*)
+	expect_ok dkms uninstall -m mynetdrv -v "$VER" -k "$REL"
+	modinfo -n mynetdrv >/dev/null 2>&1 && fail "modinfo still finds mynetdrv after dkms uninstall"
+	expect_eq "dkms status after uninstall" "$(dkms_status)" "mynetdrv/$VER, $REL, $(uname -m): built"
+	expect_ok /etc/kernel/postinst.d/dkms "$REL"
+	expect_eq "dkms status after the kernel hook" "$(dkms_status)" \
+		"mynetdrv/$VER, $REL, $(uname -m): installed"
+	expect_eq "modinfo after the kernel hook" "$(modinfo -n mynetdrv)" "$dko"
+	;;
+esac
+
+# ------------------------------------------------ dpkg -r, --purge
+t0=$(now_ms)
+expect_ok dpkg -r "$PKG"
+log "dpkg -r (dkms remove, depmod) took $(( $(now_ms) - t0 )) ms"
+expect_eq "dkms status after dpkg -r" "$(dkms_status)" ""
+[ -e "$dko" ] && fail "$dko still there after dpkg -r"
+[ -e "/usr/src/mynetdrv-$VER" ] && fail "/usr/src/mynetdrv-$VER still there after dpkg -r"
+[ -e "/var/lib/dkms/mynetdrv" ] && fail "/var/lib/dkms/mynetdrv still there after dpkg -r"
+modinfo -n mynetdrv >/dev/null 2>&1 && fail "modinfo still finds mynetdrv: $(modinfo -n mynetdrv)"
+grep -q mynetdrv "/lib/modules/$REL/modules.alias" && fail "modules.alias still names mynetdrv"
+log "ok: dkms, the module, its sources and its alias are gone"
+expect_ok dpkg --purge "$PKG"
+st=$(dpkg-query -W -f='${db:Status-Status}' "$PKG" 2>/dev/null || echo not-installed)
+expect_eq "dpkg status after --purge" "$st" not-installed
