@@ -9,6 +9,9 @@
 #
 # Usage: scripts/check.sh [--kver RELEASE] [PREFIX...]
 # Env LAB_TIMEOUT_SCALE multiplies every test's timeout (tests/run.sh).
+# Env LAB_PKG_KERNEL: the kernel release on which tests/27-dkms.sh installs
+# the Debian package (default: the distribution's kernel, vm.sh
+# --default-kver; "all": every kernel).
 # Exit status: 0 iff nothing failed and the VM reported a clean exit.
 set -uo pipefail
 
@@ -26,9 +29,12 @@ KTAP="$OUT/ktap.txt"
 mkdir -p "$OUT"
 rm -f "$KTAP"
 
+PKG_KERNEL=${LAB_PKG_KERNEL:-$("$SELF_DIR/vm.sh" --default-kver)}
+
 cd "$REPO" || exit 1
 "$SELF_DIR/vm.sh" "${KVER_ARGS[@]}" --out "$OUT" -- \
 	env KTAP_OUT="$KTAP" LAB_TIMEOUT_SCALE="${LAB_TIMEOUT_SCALE:-1}" \
+	LAB_PKG_KERNEL="$PKG_KERNEL" \
 	"$REPO/tests/run.sh" "$@"
 rc=$?
 
