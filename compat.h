@@ -85,6 +85,14 @@ static inline void ethtool_puts(u8 **data, const char *str)
 }
 #endif
 
+/* napi_is_scheduled() (6.7): the NAPI_STATE_SCHED test it wraps. */
+#ifndef MYNET_HAVE_NAPI_IS_SCHEDULED
+static inline bool napi_is_scheduled(struct napi_struct *n)
+{
+	return test_bit(NAPI_STATE_SCHED, &n->state);
+}
+#endif
+
 /* str_up_down() lives in <linux/string_choices.h>, which 6.1 lacks. */
 #ifdef MYNET_HAVE_STR_UP_DOWN
 #include <linux/string_choices.h>

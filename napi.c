@@ -154,6 +154,18 @@ static void mynet_kick(struct mynet_rq *rq, struct mynet_tx_stats *stats,
 	if (mynet_kick_lost())
 		return;
 
+	/* A NAPI already scheduled needs no kick: its poll empties the ring
+	 * or looks at it again after napi_complete_done(). napi_schedule()
+	 * would only mark it missed, an atomic and a second poll for
+	 * nothing; a timer would fire for nothing. Pairs with the smp_mb()
+	 * in mynet_poll(): our tail is visible before we read the NAPI's
+	 * state, so either the poll's last look finds our frame or we find
+	 * the NAPI idle and kick it.
+	 */
+	smp_mb();
+	if (napi_is_scheduled(&rq->napi))
+		return;
+
 	if (!now && usecs) {
 		u32 frames = READ_ONCE(rq->priv->rx_frames);
 
@@ -583,7 +595,8 @@ int mynet_poll(struct napi_struct *napi, int budget)
 	if (napi_complete_done(napi, done)) {
 		/* A frame queued after our last look, whose kick was
 		 * deferred to the end of its burst or found us still
-		 * scheduled, would otherwise wait for the next one.
+		 * scheduled (mynet_kick() then leaves it to us), would
+		 * otherwise wait for the next one.
 		 */
 		smp_mb();
 		if (mynet_ring_pending(rq))
