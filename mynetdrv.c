@@ -128,6 +128,7 @@ static int mynet_get_iflink(const struct net_device *dev)
 }
 
 const struct net_device_ops mynet_netdev_ops = {
+	.ndo_init		= mynet_stats_alloc,
 	.ndo_open		= mynet_open,
 	.ndo_stop		= mynet_stop,
 	.ndo_start_xmit		= mynet_start_xmit,
@@ -154,7 +155,6 @@ static void mynet_setup(struct net_device *dev)
 	struct mynet_priv *priv = netdev_priv(dev);
 
 	priv->dev = dev;
-	mynet_stats_init(priv);
 	seqlock_init(&priv->filter_lock);
 	/* The defaults ethtool shows: no interrupt moderation (rx-usecs 0
 	 * interrupts at once), 256-slot rings, a 10 Gb/s full-duplex link.
@@ -174,6 +174,10 @@ static void mynet_setup(struct net_device *dev)
 	dev->rtnl_link_ops = &mynet_link_ops;
 	/* unregister_netdevice() frees the device: no free_netdev() later. */
 	dev->needs_free_netdev = true;
+	/* Frees what ndo_init allocated. The core calls it once ndo_init
+	 * has succeeded, also when registration fails after it.
+	 */
+	dev->priv_destructor = mynet_stats_free;
 
 	/* The peer's eth_type_trans() rewrites the skb: no shared skbs. */
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;

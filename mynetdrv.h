@@ -161,9 +161,13 @@ struct mynet_priv {
 	/* An ethtool self-test waiting for its frames, or NULL. */
 	struct mynet_selftest __rcu *selftest;
 
-	/* Counters live here, not in the rings, so they survive down/up. */
-	struct mynet_tx_stats tx_stats[MYNET_MAX_QUEUES];
-	struct mynet_rx_stats rx_stats[MYNET_MAX_QUEUES];
+	/* Counters live here, not in the rings, so they survive down/up:
+	 * one per queue the device has (num_tx_queues, num_rx_queues),
+	 * allocated by ndo_init, freed by priv_destructor once nothing can
+	 * read them.
+	 */
+	struct mynet_tx_stats *tx_stats;
+	struct mynet_rx_stats *rx_stats;
 };
 
 /* mynetdrv.c */
@@ -210,7 +214,8 @@ bool mynet_selftest_rx(struct mynet_priv *priv, struct sk_buff *skb);
 /* stats.c */
 void mynet_get_stats64(struct net_device *dev,
 		       struct rtnl_link_stats64 *stats);
-void mynet_stats_init(struct mynet_priv *priv);
+int mynet_stats_alloc(struct net_device *dev);
+void mynet_stats_free(struct net_device *dev);
 int mynet_ethtool_stats_count(struct net_device *dev);
 void mynet_ethtool_stats_strings(struct net_device *dev, u8 *data);
 void mynet_ethtool_stats_fill(struct net_device *dev, u64 *data);

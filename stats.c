@@ -4,12 +4,13 @@
  * mynetdrv.h), and readers sum them. Standard counters are reported only
  * through ndo_get_stats64; ethtool -S carries only what
  * rtnl_link_stats64 has no field for (drop reasons, NAPI and queue
- * activity). All MYNET_MAX_QUEUES queues are summed, so a queue's history
+ * activity). Every queue the device has is summed, so a queue's history
  * counts even while it is not in use, and nothing resets on down/up.
  */
 
 #include <linux/ethtool.h>
 #include <linux/netdevice.h>
+#include <linux/slab.h>
 #include <net/netdev_queues.h>
 
 #include "mynetdrv.h"
@@ -50,17 +51,49 @@ struct mynet_rx_totals {
 };
 
 /**
- * mynet_stats_init() - initialize every queue's counters
- * @priv: the device's private data, zeroed
+ * mynet_stats_alloc() - allocate the counters of every queue @dev has
+ * @dev: a device being registered (ndo_init)
+ *
+ * Sized by the queues allocated, not by MYNET_MAX_QUEUES: a pair of
+ * one-queue devices then fits in smaller slabs (see bench/).
+ *
+ * Context: process, RTNL held.
+ * Return: 0, or -ENOMEM with nothing allocated.
  */
-void mynet_stats_init(struct mynet_priv *priv)
+int mynet_stats_alloc(struct net_device *dev)
 {
+	struct mynet_priv *priv = netdev_priv(dev);
 	unsigned int i;
 
-	for (i = 0; i < MYNET_MAX_QUEUES; i++) {
-		u64_stats_init(&priv->tx_stats[i].syncp);
-		u64_stats_init(&priv->rx_stats[i].syncp);
+	priv->tx_stats = kcalloc(dev->num_tx_queues, sizeof(*priv->tx_stats),
+				 GFP_KERNEL);
+	if (!priv->tx_stats)
+		return -ENOMEM;
+	priv->rx_stats = kcalloc(dev->num_rx_queues, sizeof(*priv->rx_stats),
+				 GFP_KERNEL);
+	if (!priv->rx_stats) {
+		kfree(priv->tx_stats);
+		priv->tx_stats = NULL;
+		return -ENOMEM;
 	}
+
+	for (i = 0; i < dev->num_tx_queues; i++)
+		u64_stats_init(&priv->tx_stats[i].syncp);
+	for (i = 0; i < dev->num_rx_queues; i++)
+		u64_stats_init(&priv->rx_stats[i].syncp);
+	return 0;
+}
+
+/**
+ * mynet_stats_free() - free what mynet_stats_alloc() allocated
+ * @dev: a device nobody holds a reference to any more (priv_destructor)
+ */
+void mynet_stats_free(struct net_device *dev)
+{
+	struct mynet_priv *priv = netdev_priv(dev);
+
+	kfree(priv->rx_stats);
+	kfree(priv->tx_stats);
 }
 
 /* One queue's counters, consistent with each other. */
@@ -157,8 +190,8 @@ void mynet_get_stats64(struct net_device *dev,
 	struct mynet_tx_totals tx;
 	struct mynet_rx_totals rx;
 
-	mynet_tx_sum(priv, 0, MYNET_MAX_QUEUES, &tx);
-	mynet_rx_sum(priv, 0, MYNET_MAX_QUEUES, &rx);
+	mynet_tx_sum(priv, 0, dev->num_tx_queues, &tx);
+	mynet_rx_sum(priv, 0, dev->num_rx_queues, &rx);
 
 	stats->tx_packets = tx.packets;
 	stats->tx_bytes = tx.bytes;
@@ -293,8 +326,8 @@ void mynet_ethtool_stats_fill(struct net_device *dev, u64 *data)
 	struct mynet_rx_totals rx;
 	unsigned int i, q;
 
-	mynet_tx_sum(priv, 0, MYNET_MAX_QUEUES, &tx);
-	mynet_rx_sum(priv, 0, MYNET_MAX_QUEUES, &rx);
+	mynet_tx_sum(priv, 0, dev->num_tx_queues, &tx);
+	mynet_rx_sum(priv, 0, dev->num_rx_queues, &rx);
 
 	for (i = 0; i < ARRAY_SIZE(mynet_tx_ethtool_stats); i++)
 		*data++ = mynet_stat_at(&tx, mynet_tx_ethtool_stats[i].offset);
@@ -352,8 +385,10 @@ static void mynet_get_base_stats(struct net_device *dev,
 	struct mynet_tx_totals tx;
 	struct mynet_rx_totals rx;
 
-	mynet_rx_sum(priv, dev->real_num_rx_queues, MYNET_MAX_QUEUES, &rx);
-	mynet_tx_sum(priv, dev->real_num_tx_queues, MYNET_MAX_QUEUES, &tx);
+	mynet_rx_sum(priv, dev->real_num_rx_queues, dev->num_rx_queues,
+		     &rx);
+	mynet_tx_sum(priv, dev->real_num_tx_queues, dev->num_tx_queues,
+		     &tx);
 
 	rxs->packets = rx.packets;
 	rxs->bytes = rx.bytes;
