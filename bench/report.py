@@ -316,6 +316,10 @@ def main():
                  nruns, cond.get("secs", "?"), cond.get("warmup", "?"), n)),
             ("qdisc", "mynetdrv %s, veth %s" % (
                 cond.get("qdisc_mynetdrv", "?"), cond.get("qdisc_veth", "?"))),
+            ("mynetdrv settings", ", ".join(
+                "%s %s" % (k, cond[c]) for k, c in
+                (("ethtool -C", "mynet_coalesce"),
+                 ("threaded", "mynet_threaded")) if cond.get(c))),
             ("tools", "iperf3 %s, sockperf %s" % (
                 cond.get("iperf3", "?").replace("iperf ", ""),
                 cond.get("sockperf", "?"))),

@@ -60,6 +60,10 @@
 # least 2, at most 4); BENCH_QDISC root qdisc of both sending ends
 # (default: each driver's own, mynetdrv mq, veth noqueue); BENCH_FIGURES
 # a space-separated subset of the groups "pps tcp rr churn" (all).
+# To see what a mynetdrv setting does to every figure (unset: defaults):
+# BENCH_MYNET_COALESCE words for `ethtool -C` of mynetdrv's receiving end
+# ("rx-usecs 30 rx-frames 64"); BENCH_MYNET_THREADED 1 or 0, written to
+# the receiving end's /sys/class/net/DEV/threaded once it is up.
 #
 # Exits non-zero, with a message, if any tool fails or a run counts no
 # packet; never for a slow result.
@@ -308,7 +312,16 @@ setup_pair() { # DRIVER
 		tc qdisc replace dev "$tx" root "$QDISC" ||
 			die "tc qdisc replace dev $tx root $QDISC failed"
 	fi
+	if [ "$drv" = mynetdrv ] && [ -n "${BENCH_MYNET_COALESCE:-}" ]; then
+		# shellcheck disable=SC2086 # words of ethtool -C
+		ns_run "$ns" ethtool -C "$rx" $BENCH_MYNET_COALESCE ||
+			die "ethtool -C $rx $BENCH_MYNET_COALESCE failed"
+	fi
 	ip -n "$ns" link set "$rx" up
+	if [ "$drv" = mynetdrv ] && [ -n "${BENCH_MYNET_THREADED:-}" ]; then
+		echo "$BENCH_MYNET_THREADED" >"/tmp/bench-sys-$ns/class/net/$rx/threaded" ||
+			die "threaded $BENCH_MYNET_THREADED on $rx failed"
+	fi
 	CHANNELS[$drv]=0
 	GRO[$drv]=on
 }
@@ -325,6 +338,8 @@ setup_pair() { # DRIVER
 	echo "pairs=$PAIRS"
 	echo "queues_mq=$QMQ"
 	echo "figures=$FIGURES"
+	echo "mynet_coalesce=${BENCH_MYNET_COALESCE:-}"
+	echo "mynet_threaded=${BENCH_MYNET_THREADED:-}"
 	echo "module_srcversion=$(cat /sys/module/mynetdrv/srcversion 2>/dev/null || echo ?)"
 	echo "iperf3=$(iperf3 --version | head -n1)"
 	echo "sockperf=$(sockperf --version 2>&1 | sed -n '1s/.*version //p')"

@@ -56,7 +56,8 @@ rm -rf "$RAW"
 # The BENCH_* settings of bench/run.sh, passed on to the guest.
 ENVS=(BENCH_QUICK="$QUICK")
 for v in BENCH_RUNS BENCH_SECS BENCH_WARMUP BENCH_PAIRS BENCH_QUEUES \
-	 BENCH_QDISC BENCH_FIGURES; do
+	 BENCH_QDISC BENCH_FIGURES BENCH_MYNET_COALESCE \
+	 BENCH_MYNET_THREADED; do
 	[ -n "${!v:-}" ] && ENVS+=("$v=${!v}")
 done
 
