@@ -191,6 +191,12 @@ static void mynet_setup(struct net_device *dev)
 
 	dev->min_mtu = ETH_MIN_MTU;
 	dev->max_mtu = MYNET_MAX_MTU;
+	/* BIG TCP, as on veth: GSO frames cross whole, so allow them as large
+	 * as the stack builds (the peer's gro_max_size still bounds what
+	 * ndo_features_check lets through). gso_max_size stays 64 KiB until
+	 * the user raises it.
+	 */
+	netif_set_tso_max_size(dev, GSO_MAX_SIZE);
 
 	eth_hw_addr_random(dev);
 	/* No carrier until both ends are up. */
