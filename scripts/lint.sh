@@ -16,6 +16,9 @@
 #    MODE=report, every semantic patch of scripts/coccinelle/; KDIR: the
 #    headers of the kernel whose linux-source is used (6.12);
 #  * shellcheck: every shell script (*.sh, and files with a sh/bash #!);
+#  * pyflakes: every Python file (*.py: the test helpers, bench/report.py,
+#    scripts/check-doc.py), with Debian's pyflakes3: unused imports and
+#    variables, undefined names;
 #  * docs: make docs-check (Documentation/mynetdrv.rst renders without a
 #    docutils warning and lists what the sources define); not judged
 #    against the allow list: the document is ours to fix;
@@ -71,7 +74,7 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 t_all=$(date +%s)
 
-checks=(checkpatch kernel-doc coccicheck shellcheck docs)
+checks=(checkpatch kernel-doc coccicheck shellcheck pyflakes docs)
 for k in "$@"; do checks+=("build:$k"); done
 checks+=(lint-allow)
 echo "KTAP version 1"
@@ -309,6 +312,17 @@ else
 	st=$?
 fi
 result $st shellcheck
+
+# ------------------------------------------------------------ pyflakes
+mapfile -t pyfiles < <(repo_files '*.py')
+st=1
+if ! command -v pyflakes3 >/dev/null; then
+	echo "# pyflakes: pyflakes3 not installed: run scripts/setup.sh"
+else
+	scan pyflakes "${#pyfiles[@]} files" pyflakes3 "${pyfiles[@]}"
+	st=$?
+fi
+result $st pyflakes
 
 # ------------------------------------------------------------ docs
 t0=$(date +%s)

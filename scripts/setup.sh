@@ -34,6 +34,8 @@ PKGS=(
 	# runs those, a few of them need the OCaml compiler (ocaml-nox);
 	# docutils: make docs-check (Documentation/mynetdrv.rst)
 	shellcheck sparse coccinelle ocaml-nox linux-source-6.12 python3-docutils
+	# make lint's pyflakes check of the Python helpers
+	pyflakes3
 	# make bench (bench/): latency, the report and its chart
 	sockperf python3 gnuplot-nox
 	# the sid chroot of the 7.x kernel (scripts/kernels.sh)
