@@ -251,6 +251,8 @@ cleanup() {
 	ip link del bd0 2>/dev/null
 	ip netns del bench-m 2>/dev/null
 	ip netns del bench-v 2>/dev/null
+	[ -z "${V6_DEFAULT:-}" ] ||
+		sysctl -qw net.ipv6.conf.default.disable_ipv6="$V6_DEFAULT"
 	return 0
 }
 trap cleanup EXIT
@@ -274,7 +276,9 @@ s.setsockopt(socket.SOL_SOCKET, 29, 1)  # SO_TIMESTAMP
 time.sleep(1 << 30)' &
 STAMP_PID=$!
 
-# Quiet devices: no IPv6 (no DAD, RS, MLD) on anything created from now on.
+# Quiet devices: no IPv6 (no DAD, RS, MLD) on anything created from now on;
+# put back at exit (the test suite runs this in its guest).
+V6_DEFAULT=$(sysctl -n net.ipv6.conf.default.disable_ipv6)
 sysctl -qw net.ipv6.conf.default.disable_ipv6=1
 
 set_offloads() { # DEV NETNS GRO(on|off)
