@@ -463,9 +463,22 @@ pg_setup() {
 	done
 }
 
-# pps_run FIGURE DRIVER RUN SIZE QUEUES
+# alternate "DRIVER..." FN ARG...: FN DRIVER RUN ARG... for runs 1 to
+# RUNS, the drivers in turn within each run (so that a slow phase of the
+# host hits every driver alike).
+alternate() {
+	local drivers=$1 fn=$2 run drv
+	shift 2
+	for ((run = 1; run <= RUNS; run++)); do
+		for drv in $drivers; do
+			"$fn" "$drv" "$run" "$@"
+		done
+	done
+}
+
+# pps_run DRIVER RUN FIGURE SIZE QUEUES
 pps_run() {
-	local fig=$1 drv=$2 run=$3 size=$4 nq=$5 cdev cns cnt c0 c1 t0 t1 rate
+	local drv=$1 run=$2 fig=$3 size=$4 nq=$5 cdev cns cnt c0 c1 t0 t1 rate
 	local -A ib ia
 	activate "$drv"
 	channels "$drv" "$nq"
@@ -499,18 +512,15 @@ pps_run() {
 }
 
 bench_pps() {
-	local size tag q qtag run drv
+	local size tag q qtag
 	for size in 60 1514; do
 		tag=64
 		[ "$size" = 60 ] || tag=1500
 		for q in 1 "$QMQ"; do
 			qtag=1q
 			[ "$q" = 1 ] || qtag=mq
-			for ((run = 1; run <= RUNS; run++)); do
-				for drv in "${DRIVERS[@]}" dummy; do
-					pps_run "pps_${tag}_$qtag" "$drv" "$run" "$size" "$q"
-				done
-			done
+			alternate "${DRIVERS[*]} dummy" pps_run \
+				"pps_${tag}_$qtag" "$size" "$q"
 		done
 	done
 }
@@ -536,9 +546,9 @@ server_stop() {
 }
 
 # ---------------------------------------------------------------- iperf3
-# tcp_run FIGURE DRIVER RUN STREAMS QUEUES GRO
+# tcp_run DRIVER RUN FIGURE STREAMS QUEUES GRO
 tcp_run() {
-	local fig=$1 drv=$2 run=$3 streams=$4 nq=$5 json bps t0 t1 omit=1
+	local drv=$1 run=$2 fig=$3 streams=$4 nq=$5 json bps t0 t1 omit=1
 	local -A ib ia
 	[ "$QUICK" = 1 ] && omit=0
 	activate "$drv"
@@ -561,19 +571,15 @@ tcp_run() {
 }
 
 bench_tcp() {
-	local streams gro tag run drv q
+	local streams gro tag drv q
 	for streams in 1 4; do
 		q=1
 		[ "$streams" = 1 ] || q=$QMQ
 		for gro in on off; do
 			tag=gro
 			[ "$gro" = on ] || tag=nogro
-			for ((run = 1; run <= RUNS; run++)); do
-				for drv in "${DRIVERS[@]}"; do
-					tcp_run "tcp_${streams}s_$tag" "$drv" "$run" \
-						"$streams" "$q" "$gro"
-				done
-			done
+			alternate "${DRIVERS[*]}" tcp_run \
+				"tcp_${streams}s_$tag" "$streams" "$q" "$gro"
 		done
 	done
 	for drv in "${DRIVERS[@]}"; do
@@ -611,12 +617,7 @@ rr_run() { # DRIVER RUN
 }
 
 bench_rr() {
-	local run drv
-	for ((run = 1; run <= RUNS; run++)); do
-		for drv in "${DRIVERS[@]}"; do
-			rr_run "$drv" "$run"
-		done
-	done
+	alternate "${DRIVERS[*]}" rr_run
 }
 
 # ---------------------------------------------------------------- churn
@@ -677,12 +678,7 @@ churn_run() { # DRIVER RUN
 }
 
 bench_churn() {
-	local run drv
-	for ((run = 1; run <= RUNS; run++)); do
-		for drv in "${DRIVERS[@]}"; do
-			churn_run "$drv" "$run"
-		done
-	done
+	alternate "${DRIVERS[*]}" churn_run
 }
 
 # ---------------------------------------------------------------- main
