@@ -167,10 +167,19 @@ setup:
 lab-kernel: setup
 	@scripts/kernels.sh prepare $(KVER)
 
-lab-build: lab-kernel
+# The tests' BPF programs, from C with clang (setup.sh installs it); the
+# UAPI headers (linux-libc-dev) need the host's multiarch include dir.
+LAB_BPF := $(patsubst %.c,%.o,$(wildcard tests/bpf/*.c))
+BPF_CFLAGS := -O2 -Wall -target bpf -I/usr/include/$(shell gcc -print-multiarch 2>/dev/null)
+
+tests/bpf/%.o: tests/bpf/%.c
+	clang $(BPF_CFLAGS) -c $< -o $@
+
+lab-build: lab-kernel $(LAB_BPF)
 	@test -n "$(LAB_KVER)" || { echo "no guest kernel with headers found" >&2; exit 1; }
 	$(MAKE) --no-print-directory modules KVER=$(LAB_KVER)
 	@if [ -f iproute2/Makefile ]; then $(MAKE) --no-print-directory -C iproute2; fi
+
 
 # What tests/27-dkms.sh checks in the guest: the .deb, and `make install`
 # of this build into build/install/<release> (a few seconds).

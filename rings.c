@@ -404,15 +404,67 @@ static void mynet_rqs_remove(struct net_device *dev, unsigned int from,
 	mynet_rqs_free(old, MYNET_MAX_QUEUES);
 }
 
+/* Set the TX queue count of both ends; fewer waits out the xmits still
+ * on the queues that go, and empties their qdiscs.
+ */
+static int mynet_ends_set_tx(struct net_device **ends, unsigned int count)
+{
+	unsigned int e;
+	int err;
+
+	for (e = 0; e < 2 && ends[e]; e++) {
+		err = netif_set_real_num_tx_queues(ends[e], count);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int mynet_ends_set_rx(struct net_device **ends, unsigned int count)
+{
+	unsigned int e;
+	int err;
+
+	for (e = 0; e < 2 && ends[e]; e++) {
+		err = netif_set_real_num_rx_queues(ends[e], count);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Remove the rings @from..@to-1 of both ends that are up, moving their
+ * frames to ring i % @keep (purging them when @keep is 0).
+ */
+static void mynet_ends_remove(struct net_device **ends, unsigned int from,
+			      unsigned int to, unsigned int keep)
+{
+	unsigned int e;
+
+	for (e = 0; e < 2 && ends[e]; e++)
+		if (netif_running(ends[e]))
+			mynet_rqs_remove(ends[e], from, to, keep);
+}
+
 /**
  * mynet_set_queue_count() - change the channel count of a pair
  * @dev: the end ethtool -L was run on; its peer follows
  * @count: the new number of TX and RX queues, 1..mynet_max_queues()
  *
- * TX queue i of one end feeds RX queue i of the other, so both ends
- * always have rings for every TX queue the core may use: growing, the
- * rings come first; shrinking, the TX queues go first, and the frames
- * of a ring that goes move to the ring i % @count.
+ * TX queue i of one end feeds ring i of the other, whose NAPI delivers
+ * the frames as received on RX queue i. The core refuses (and with RPS
+ * or generic XDP warns about) a frame received on a queue its device no
+ * longer has, so a ring may deliver only while both its device has RX
+ * queue i and a TX queue i may feed it only while that ring exists. Each
+ * step keeps this on both ends at every moment:
+ *
+ * - Growing: the new rings are allocated (all or nothing), the RX counts
+ *   grow, the rings are published, and only then the TX counts grow,
+ *   which lets the stacks send on the new queues.
+ * - Shrinking: the TX counts go down first (the core then waits out the
+ *   xmits still on the queues that go), then the rings that go are
+ *   removed (napi_disable() waits out their last poll and its GRO flush)
+ *   and their frames moved to ring i % @count, and last the RX counts.
  *
  * Context: process, RTNL held.
  * Return: 0, or a negative errno with nothing changed.
@@ -432,12 +484,10 @@ int mynet_set_queue_count(struct net_device *dev, unsigned int count)
 		return 0;
 
 	if (count < old) {
-		for (e = 0; e < 2 && ends[e]; e++)
-			WARN_ON_ONCE(netif_set_real_num_queues(ends[e], count,
-							       count));
-		for (e = 0; e < 2 && ends[e]; e++)
-			if (netif_running(ends[e]))
-				mynet_rqs_remove(ends[e], count, old, count);
+		/* Fewer queues: cannot fail. */
+		WARN_ON_ONCE(mynet_ends_set_tx(ends, count));
+		mynet_ends_remove(ends, count, old, count);
+		WARN_ON_ONCE(mynet_ends_set_rx(ends, count));
 		goto wake;
 	}
 
@@ -452,29 +502,33 @@ int mynet_set_queue_count(struct net_device *dev, unsigned int count)
 		if (err)
 			goto free_rqs;
 	}
+	/* More queues can fail: sysfs objects for each. */
+	err = mynet_ends_set_rx(ends, count);
+	if (err)
+		goto undo_rx;
 	for (e = 0; e < 2 && ends[e]; e++)
 		for (i = old; i < count; i++)
 			if (rqs[e][i])
 				mynet_rq_publish(ends[e], rqs[e][i]);
-
-	for (e = 0; e < 2 && ends[e]; e++) {
-		err = netif_set_real_num_queues(ends[e], count, count);
-		if (err)
-			goto undo_count;
-	}
+	err = mynet_ends_set_tx(ends, count);
+	if (err)
+		goto undo_tx;
 wake:
 	for (e = 0; e < 2 && ends[e]; e++)
 		mynet_wake_senders(ends[e]);
 	return 0;
 
-undo_count:
-	/* Decreases cannot fail. */
-	while (e--)
-		WARN_ON_ONCE(netif_set_real_num_queues(ends[e], old, old));
-	for (e = 0; e < 2 && ends[e]; e++)
-		if (netif_running(ends[e]))
-			mynet_rqs_remove(ends[e], old, count, 0);
+undo_tx:
+	/* Back to @old queues in the shrinking order; decreases cannot
+	 * fail. Frames sent on the new queues meanwhile are purged.
+	 */
+	WARN_ON_ONCE(mynet_ends_set_tx(ends, old));
+	mynet_ends_remove(ends, old, count, 0);
+	WARN_ON_ONCE(mynet_ends_set_rx(ends, old));
 	return err;
+undo_rx:
+	WARN_ON_ONCE(mynet_ends_set_rx(ends, old));
+	e = 2;
 free_rqs:
 	while (e--)
 		mynet_rqs_free(rqs[e], MYNET_MAX_QUEUES);

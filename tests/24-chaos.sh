@@ -10,7 +10,8 @@
 # producer, a frame the stack still shares or a drop not counted shows.
 #
 # Topology: mydev0 (10.0.0.1, init netns) <-> mydev1 (10.0.0.2, netns
-# "peer"), 4 channels, IPv4 only, permanent neighbours; mva (10.24.0.1)
+# "peer"), 4 channels, RPS on every queue of both, IPv4 only, permanent
+# neighbours; mva (10.24.0.1)
 # <-> mvb (10.24.0.2), whose ends move between netns; one extra pair
 # xp0l <-> xp0r (in netns t24c) at first, more come and go.
 # Traffic: udpflood.py --flows 8 --burst 16 both ways (98-byte frames,
@@ -277,6 +278,11 @@ op_channels() {
 	oplog "channels ${DEV[e]} $CH -> $n"
 	op_run ns_run "${DNS[e]}" ethtool -L "${DEV[e]}" combined "$n"
 	CH=$n
+	# Not in phase B: rmmod may be taking the devices away.
+	if [ "$PHASE" != B ]; then
+		rps_on mydev0
+		rps_on mydev1 "$NS"
+	fi
 }
 
 # ring_change E ALT1 ALT2: a random new RX ring size for end E (ALT1,
@@ -597,7 +603,14 @@ if ! mountpoint -q "$DBG"; then
 	DBG_MOUNTED=1
 fi
 [ -w "$LOSE" ] || fail "no $LOSE (fault injection)"
+# Arm the driver's fault checks (a static key) before any traffic.
+echo 0 >"$LOSE"
 expect_ok ethtool -L mydev0 combined $CH
+# RPS on both ends: the core then checks every received frame's RX queue
+# against its device's count, which a channel change must never break
+# (new queues get RPS after each change).
+rps_on mydev0
+rps_on mydev1 "$NS"
 MAC=("$(mac_of mydev0)" "$(mac_of mydev1 "$NS")")
 expect_ok ip -batch - <<<"netns add t24c
 netns add t24n

@@ -32,6 +32,10 @@
 #                                   returns once bound, its PID in SINK
 #   ping_count N ARGS...            ping -c N ARGS; fail unless N replies
 #                                   (from netns $PING_NS if set)
+#   rps_on DEV [NETNS [MASK]]       RPS over every CPU (or MASK, hex) on
+#                                   each RX queue DEV has now; with any
+#                                   mask set the core checks the RX queue
+#                                   of every frame any device receives
 
 NS=peer
 ADDR_A=10.0.0.1
@@ -263,4 +267,12 @@ time.sleep(1 << 20)' "$ADDR_B" &
 	# shellcheck disable=SC2034 # the caller kills it in its cleanup
 	SINK=$!
 	wait_for 10 test -e /tmp/pairlib-sink.ready || fail "UDP sink did not start"
+}
+
+rps_on() {
+	local q mask=${3:-}
+	[ -n "$mask" ] || mask=$(printf '%x' $(((1 << $(nproc)) - 1)))
+	for q in "$(_sysdir "$1" "${2:-}")"/queues/rx-*/rps_cpus; do
+		echo "$mask" >"$q" || fail "cannot write $mask to $q"
+	done
 }
