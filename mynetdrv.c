@@ -238,12 +238,36 @@ struct net_device *mynet_alloc(const char *name,
 
 static struct dentry *mynet_debugfs;
 
-/* Fault injection knobs, where netdevsim keeps its own. */
+static int mynet_fault_get(void *data, u64 *val)
+{
+	*val = atomic_read(data);
+	return 0;
+}
+
+/* The first write to any knob, 0 included, turns on the static key the
+ * data path's fault checks sit behind, for the module's life: tests arm
+ * it before their traffic starts, so no code is patched under it.
+ */
+static int mynet_fault_set(void *data, u64 val)
+{
+	if (val > INT_MAX)
+		return -EINVAL;
+	static_branch_enable(&mynet_faults);
+	atomic_set(data, val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(mynet_fault_fops, mynet_fault_get, mynet_fault_set,
+			 "%llu\n");
+
+/* Fault injection knobs, where netdevsim keeps its own (napi.c). */
 static void mynet_debugfs_init(void)
 {
 	mynet_debugfs = debugfs_create_dir(MYNET_DRV_NAME, NULL);
-	debugfs_create_atomic_t("lose_kicks", 0600, mynet_debugfs,
-				&mynet_lose_kicks);
+	debugfs_create_file_unsafe("lose_kicks", 0600, mynet_debugfs,
+				   &mynet_lose_kicks, &mynet_fault_fops);
+	debugfs_create_file_unsafe("xmit_fail_nth", 0600, mynet_debugfs,
+				   &mynet_xmit_fail_nth, &mynet_fault_fops);
 }
 
 static int __init mynet_init(void)

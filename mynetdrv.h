@@ -12,6 +12,7 @@
 #include <linux/ethtool.h>
 #include <linux/hrtimer.h>
 #include <linux/if_ether.h>
+#include <linux/jump_label.h>
 #include <linux/netdevice.h>
 #include <linux/seqlock.h>
 #include <linux/u64_stats_sync.h>
@@ -177,7 +178,9 @@ struct net_device *mynet_alloc(const char *name,
 			       unsigned int txqs, unsigned int rxqs);
 
 /* napi.c: the data path */
+DECLARE_STATIC_KEY_FALSE(mynet_faults);
 extern atomic_t mynet_lose_kicks;
+extern atomic_t mynet_xmit_fail_nth;
 netdev_tx_t mynet_start_xmit(struct sk_buff *skb, struct net_device *dev);
 netdev_features_t mynet_features_check(struct sk_buff *skb,
 				       struct net_device *dev,

@@ -27,12 +27,14 @@
 
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
+#include <linux/jump_label.h>
 #include <linux/mm.h>
 #include <linux/netdevice.h>
 #include <linux/overflow.h>
 #include <linux/skbuff.h>
 #include <net/net_namespace.h>
 #include <net/sch_generic.h>
+#include <net/sock.h>
 
 #include "mynetdrv.h"
 
@@ -109,16 +111,30 @@ static void mynet_tx_drop(struct mynet_tx_stats *stats, u64_stats_t *counter,
 }
 
 /*
- * Fault injection (debugfs mynetdrv/lose_kicks): the next N RX
- * interrupts are lost, as a flaky NIC would lose them, so that the TX
- * watchdog can be seen to recover the queue they leave stuck.
+ * Fault injection (debugfs mynetdrv/, see mynetdrv.c): lose_kicks loses
+ * the next N RX interrupts, as a flaky NIC would lose them, so that the
+ * TX watchdog can be seen to recover the queue they leave stuck;
+ * xmit_fail_nth drops the N-th frame sent from now on as if memory ran
+ * out (tx_drop_nomem), as the core's fail-nth fails one allocation. Until
+ * a knob is first written the checks are a patched-out jump.
  */
+DEFINE_STATIC_KEY_FALSE(mynet_faults);
 atomic_t mynet_lose_kicks = ATOMIC_INIT(0);
+atomic_t mynet_xmit_fail_nth = ATOMIC_INIT(0);
 
 static bool mynet_kick_lost(void)
 {
-	return unlikely(atomic_read(&mynet_lose_kicks)) &&
+	return static_branch_unlikely(&mynet_faults) &&
+	       atomic_read(&mynet_lose_kicks) &&
 	       atomic_dec_if_positive(&mynet_lose_kicks) >= 0;
+}
+
+static bool mynet_xmit_fails(void)
+{
+	/* 0 when this call took the count from 1 to 0. */
+	return static_branch_unlikely(&mynet_faults) &&
+	       atomic_read(&mynet_xmit_fail_nth) &&
+	       atomic_dec_if_positive(&mynet_xmit_fail_nth) == 0;
 }
 
 /**
@@ -304,7 +320,7 @@ netdev_tx_t mynet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	if (unlikely(skb->len < ETH_HLEN)) {
 		mynet_tx_drop(stats, &stats->drop_runt, skb,
 			      SKB_DROP_REASON_PKT_TOO_SMALL);
-		goto out;
+		goto end_burst;
 	}
 
 	/* The receiver must own every byte: copy pages a zerocopy sender
@@ -313,12 +329,13 @@ netdev_tx_t mynet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	 * retransmission, and GRO moves the frags of what it merges, in
 	 * place), and make the Ethernet header linear for eth_type_trans().
 	 */
-	if (unlikely(skb_orphan_frags(skb, GFP_ATOMIC) ||
+	if (unlikely(mynet_xmit_fails() ||
+		     skb_orphan_frags(skb, GFP_ATOMIC) ||
 		     skb_unclone(skb, GFP_ATOMIC) ||
 		     !pskb_may_pull(skb, ETH_HLEN))) {
 		mynet_tx_drop(stats, &stats->drop_nomem, skb,
 			      SKB_DROP_REASON_NOMEM);
-		goto out;
+		goto end_burst;
 	}
 
 	if (unlikely(mynet_ring_full(rq))) {
@@ -355,6 +372,15 @@ netdev_tx_t mynet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	if (netif_xmit_stopped(txq))
 		mynet_kick(rq, stats, true);
 	else if (!more)
+		mynet_kick(rq, stats, false);
+	goto out;
+
+end_burst:
+	/* A dropped frame that ends a burst owes its earlier frames the
+	 * kick they were deferred to; an empty ring needs none: our tail
+	 * is ours, and a head that reached it means the NAPI took them.
+	 */
+	if (!more && rq->tail != READ_ONCE(rq->head))
 		mynet_kick(rq, stats, false);
 out:
 	rcu_read_unlock();
