@@ -538,6 +538,15 @@ static int mynet_rx(struct mynet_rq *rq, int budget)
 
 		skb_postpull_rcsum(skb, eth_hdr(skb), ETH_HLEN);
 		skb_record_rx_queue(skb, rq->index);
+		/* The frame still holds the sending socket (its wmem is
+		 * released when the frame is freed, as TSQ wants). GRO must
+		 * not merge frames of two sockets, which would move truesize
+		 * from one socket's account to the other's: as veth does,
+		 * keep sock_wfree senders (UDP, raw, packet) and mark the skb
+		 * so GRO compares sockets; orphan the rest (TCP), completing
+		 * their transmit here.
+		 */
+		skb_prepare_for_gro(skb);
 		ret = napi_gro_receive(&rq->napi, skb);
 		if (ret == GRO_MERGED || ret == GRO_MERGED_FREE)
 			merged++;
