@@ -640,13 +640,19 @@ int mynet_poll(struct napi_struct *napi, int budget)
 	return done;
 }
 
+/* Ring changes write the RX counters of a ring whose NAPI, their writer
+ * otherwise, is disabled; as it does, with BH off: on 32-bit a writer
+ * preempted inside the seqcount would leave readers spinning.
+ */
 static void mynet_rx_count_purged(struct mynet_rq *rq, u32 purged,
 				  u64 bytes)
 {
+	local_bh_disable();
 	u64_stats_update_begin(&rq->stats->syncp);
 	u64_stats_add(&rq->stats->drop_purged, purged);
 	u64_stats_add(&rq->stats->drop_purged_bytes, bytes);
 	u64_stats_update_end(&rq->stats->syncp);
+	local_bh_enable();
 }
 
 /**

@@ -19,6 +19,7 @@
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <net/sch_generic.h>
 
 #include "mynetdrv.h"
 
@@ -97,7 +98,8 @@ static struct netdev_queue *mynet_producer(struct net_device *dev,
 static void mynet_rq_kick(struct mynet_rq *rq)
 {
 	local_bh_disable();
-	if (READ_ONCE(rq->tail) != rq->head)
+	/* The NAPI is enabled: it may be moving head as we read it. */
+	if (READ_ONCE(rq->tail) != READ_ONCE(rq->head))
 		napi_schedule(&rq->napi);
 	local_bh_enable();
 }
@@ -252,13 +254,30 @@ static void mynet_wake_senders(struct net_device *dev)
 			netif_tx_wake_queue(netdev_get_tx_queue(peer, i));
 }
 
+/* Will the core hold @dev's frames for @txq once it is up? ndo_open runs
+ * before dev_activate() attaches the qdiscs: the queue gets the one
+ * configured for it, or, with no root qdisc yet, a default we cannot
+ * know: then say no. At worst one frame meets the full ring, is dropped
+ * and stops the queue (mynet_start_xmit()).
+ */
+static bool mynet_txq_will_queue(struct net_device *dev,
+				 struct netdev_queue *txq)
+{
+	if (rtnl_dereference(dev->qdisc) == &noop_qdisc)
+		return false;
+	return rtnl_dereference(txq->qdisc_sleeping)->enqueue;
+}
+
 /**
  * mynet_tx_start() - start the TX queues of a device being opened
  * @dev: the device
  *
  * Every queue starts, except one whose ring at the peer is still full
- * with what it sent before it went down: that one waits for the ring's
- * NAPI, as a queue stopped on a full ring does (mynet_ring_blocks()).
+ * with what it sent before it went down and that will have a qdisc to
+ * hold its frames: that one waits for the ring's NAPI, as a queue stopped
+ * on a full ring does (mynet_ring_blocks()). Under noqueue a stopped
+ * queue would make the core drop every frame with a complaint, so it
+ * runs, and xmit drops what finds the ring full.
  *
  * Context: process, RTNL held.
  */
@@ -268,9 +287,14 @@ void mynet_tx_start(struct net_device *dev)
 	struct net_device *peer = rtnl_dereference(priv->peer);
 	unsigned int i;
 
-	for (i = 0; i < dev->num_tx_queues; i++)
-		if (!peer || !mynet_ring_blocks(peer, i))
-			netif_tx_start_queue(netdev_get_tx_queue(dev, i));
+	for (i = 0; i < dev->num_tx_queues; i++) {
+		struct netdev_queue *txq = netdev_get_tx_queue(dev, i);
+
+		if (peer && mynet_ring_blocks(peer, i) &&
+		    mynet_txq_will_queue(dev, txq))
+			continue;
+		netif_tx_start_queue(txq);
+	}
 }
 
 /**
