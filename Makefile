@@ -203,6 +203,8 @@ check: export VM_MEM ?= 3072
 # makes KASAN compute its shadow bounds for 4-level paging and report a
 # "wild-memory-access" at boot (seen once in ~20 boots). Not ours.
 check: export VM_CPU ?= max,la57=off
+# Without it KASAN prints only the first report of a boot.
+check: export VM_APPEND ?= kasan_multi_shot
 endif
 
 check-debug:

@@ -355,6 +355,9 @@ BIOS_ARGS=()
 APPEND="console=ttyS0 panic=-1 quiet loglevel=4 log_buf_len=8M"
 APPEND+=" rdinit=/init vm.guest=$REPO/scripts/vm-guest.sh"
 [ "$KROOT" = / ] || APPEND+=" vm.kroot=$KROOT"
+# More kernel parameters (env VM_APPEND): the debug kernel's
+# kasan_multi_shot, so that every KASAN report prints, not the first only.
+[ -z "${VM_APPEND:-}" ] || APPEND+=" $VM_APPEND"
 
 info "booting $KVER ($ACCEL, ${MEM}M, smp $SMP, timeout ${TIMEOUT}s)"
 start=$(date +%s)
