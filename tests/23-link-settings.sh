@@ -29,7 +29,7 @@
 #     lost, only delayed). run.sh fails the test on any WARN/BUG; the
 #     core's "NETDEV WATCHDOG" line is netdev_crit on 6.1+, not a WARN,
 #     and it and the driver's report are allowed here alone:
-# KLOG_ALLOW: NETDEV WATCHDOG: mydev0 |mydev0: TX queue 0 timed out
+# KLOG_ALLOW: mydev0: NETDEV WATCHDOG|NETDEV WATCHDOG: mydev0 |mydev0: TX queue 0 timed out
 # TIMEOUT: 180
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
