@@ -428,46 +428,40 @@ static void mynet_rqs_remove(struct net_device *dev, unsigned int from,
 	mynet_rqs_free(old, MYNET_MAX_QUEUES);
 }
 
-/* Set the TX queue count of both ends; fewer waits out the xmits still
- * on the queues that go, and empties their qdiscs.
+/* Set the TX or RX queue count (@set) of both ends. Fewer TX queues
+ * waits out the xmits still on the queues that go, and empties their
+ * qdiscs; more queues can fail (sysfs objects for each), fewer cannot.
  */
-static int mynet_ends_set_tx(struct net_device **ends, unsigned int count)
+static int mynet_ends_set(struct net_device **ends, unsigned int count,
+			  int (*set)(struct net_device *, unsigned int))
 {
 	unsigned int e;
 	int err;
 
 	for (e = 0; e < 2 && ends[e]; e++) {
-		err = netif_set_real_num_tx_queues(ends[e], count);
+		err = set(ends[e], count);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-static int mynet_ends_set_rx(struct net_device **ends, unsigned int count)
-{
-	unsigned int e;
-	int err;
-
-	for (e = 0; e < 2 && ends[e]; e++) {
-		err = netif_set_real_num_rx_queues(ends[e], count);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* Remove the rings @from..@to-1 of both ends that are up, moving their
- * frames to ring i % @keep (purging them when @keep is 0).
+/* Go down from @cur queues to @count on both ends: the TX counts first,
+ * then the rings @count..@cur-1 of each end that is up, their frames
+ * moved to ring i % @keep (purged when @keep is 0), last the RX counts.
  */
-static void mynet_ends_remove(struct net_device **ends, unsigned int from,
-			      unsigned int to, unsigned int keep)
+static void mynet_ends_shrink(struct net_device **ends, unsigned int count,
+			      unsigned int cur, unsigned int keep)
 {
 	unsigned int e;
 
+	WARN_ON_ONCE(mynet_ends_set(ends, count,
+				    netif_set_real_num_tx_queues));
 	for (e = 0; e < 2 && ends[e]; e++)
 		if (netif_running(ends[e]))
-			mynet_rqs_remove(ends[e], from, to, keep);
+			mynet_rqs_remove(ends[e], count, cur, keep);
+	WARN_ON_ONCE(mynet_ends_set(ends, count,
+				    netif_set_real_num_rx_queues));
 }
 
 /**
@@ -508,10 +502,7 @@ int mynet_set_queue_count(struct net_device *dev, unsigned int count)
 		return 0;
 
 	if (count < old) {
-		/* Fewer queues: cannot fail. */
-		WARN_ON_ONCE(mynet_ends_set_tx(ends, count));
-		mynet_ends_remove(ends, count, old, count);
-		WARN_ON_ONCE(mynet_ends_set_rx(ends, count));
+		mynet_ends_shrink(ends, count, old, count);
 		goto wake;
 	}
 
@@ -526,15 +517,14 @@ int mynet_set_queue_count(struct net_device *dev, unsigned int count)
 		if (err)
 			goto free_rqs;
 	}
-	/* More queues can fail: sysfs objects for each. */
-	err = mynet_ends_set_rx(ends, count);
+	err = mynet_ends_set(ends, count, netif_set_real_num_rx_queues);
 	if (err)
 		goto undo_rx;
 	for (e = 0; e < 2 && ends[e]; e++)
 		for (i = old; i < count; i++)
 			if (rqs[e][i])
 				mynet_rq_publish(ends[e], rqs[e][i]);
-	err = mynet_ends_set_tx(ends, count);
+	err = mynet_ends_set(ends, count, netif_set_real_num_tx_queues);
 	if (err)
 		goto undo_tx;
 wake:
@@ -543,15 +533,13 @@ wake:
 	return 0;
 
 undo_tx:
-	/* Back to @old queues in the shrinking order; decreases cannot
-	 * fail. Frames sent on the new queues meanwhile are purged.
+	/* Back to @old queues in the shrinking order: frames sent on the
+	 * new queues meanwhile are purged.
 	 */
-	WARN_ON_ONCE(mynet_ends_set_tx(ends, old));
-	mynet_ends_remove(ends, old, count, 0);
-	WARN_ON_ONCE(mynet_ends_set_rx(ends, old));
+	mynet_ends_shrink(ends, old, count, 0);
 	return err;
 undo_rx:
-	WARN_ON_ONCE(mynet_ends_set_rx(ends, old));
+	WARN_ON_ONCE(mynet_ends_set(ends, old, netif_set_real_num_rx_queues));
 	e = 2;
 free_rqs:
 	while (e--)
