@@ -152,8 +152,7 @@ rps_on mydev1 "$NS"
 BG=()
 test_cleanup() {
 	local p
-	[ -w /sys/kernel/debug/mynetdrv/lose_kicks ] &&
-		echo 0 >/sys/kernel/debug/mynetdrv/lose_kicks
+	faults_clear
 	[ -z "${BACKLOG:-}" ] || sysctl -qw net.core.netdev_max_backlog="$BACKLOG"
 	for p in "${BG[@]}" "$SINK"; do
 		kill "$p" 2>/dev/null || true
@@ -250,11 +249,7 @@ for n in 2 8 1; do
 		fail "traffic stopped after combined $n (at ${SECONDS}s; mydev1 rx $(rx1), mydev0 rx $(rx0))"
 	log "ok: traffic flows with $n channels"
 done
-for p in "${BG[@]}"; do
-	kill "$p" 2>/dev/null || true
-	wait "$p" 2>/dev/null || true
-done
-BG=()
+bg_stop
 expect_ok in_ns "$NS" ethtool -C mydev1 rx-usecs 0 rx-frames 1
 expect_ok ethtool -C mydev0 rx-usecs 0 rx-frames 1
 settle
@@ -289,16 +284,14 @@ qstats_check mydev1 "$NS" 1 b1
 
 # ---- 3b. shrinking full rings
 log "=== 3b. shrinking full rings (at ${SECONDS}s)"
-DBG=/sys/kernel/debug
-[ -d "$DBG/mynetdrv" ] || mountpoint -q "$DBG" || mount -t debugfs debugfs "$DBG"
-[ -w "$DBG/mynetdrv/lose_kicks" ] || fail "no $DBG/mynetdrv/lose_kicks (fault injection)"
+faults_arm
 expect_ok tc qdisc replace dev mydev0 root noqueue
 expect_ok ethtool -L mydev0 combined 4
 expect_channels 16 4
 settle
 snap a0 mydev0
 snap b0 mydev1 "$NS"
-echo 1000000 >"$DBG/mynetdrv/lose_kicks"
+echo 1000000 >"$FAULTS/lose_kicks"
 sent=$("${FLOWS[@]}" 16 40)
 snap a1 mydev0
 snap b1 mydev1 "$NS"
@@ -326,7 +319,7 @@ expect_eq "mydev1 rx_drop_purged growth (ring 2 into 0, 3 into 1, 256 slots)" \
 	"$((b1[rx_drop_purged] - b0[rx_drop_purged]))" "$want"
 expect_eq "mydev1 rx_drop_purged_bytes growth" \
 	"$((b1[rx_drop_purged_bytes] - b0[rx_drop_purged_bytes]))" "$((want * FRAME))"
-echo 0 >"$DBG/mynetdrv/lose_kicks"
+echo 0 >"$FAULTS/lose_kicks"
 ping_count 3 "$ADDR_B"
 settle
 snap b1 mydev1 "$NS"
@@ -403,11 +396,7 @@ ip -d link show dev mydev0 | grep -q 'xdpgeneric' ||
 cycles $((CYCLES / 2)) "generic XDP"
 expect_ok ip link set dev mydev0 xdpgeneric off
 expect_ok ip -n "$NS" link set dev mydev1 xdpgeneric off
-for p in "${BG[@]}"; do
-	kill "$p" 2>/dev/null || true
-	wait "$p" 2>/dev/null || true
-done
-BG=()
+bg_stop
 settle
 check_tx_dropped_sum mydev0
 check_tx_dropped_sum mydev1 "$NS"

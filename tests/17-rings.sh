@@ -31,7 +31,6 @@
 
 require_cmd python3 ping tc
 FRAME=98	# 14 Ethernet + 20 IP + 8 UDP/ICMP + 56 payload
-DBG=/sys/kernel/debug
 
 PAIR_IPV6=0
 pair_setup
@@ -62,7 +61,7 @@ udp_sink_start
 BG=()
 test_cleanup() {
 	local p
-	[ -w "$DBG/mynetdrv/lose_kicks" ] && echo 0 >"$DBG/mynetdrv/lose_kicks"
+	faults_clear
 	for p in "${BG[@]}" "$SINK"; do
 		kill "$p" 2>/dev/null || true
 	done
@@ -95,11 +94,7 @@ for n in 1024 64 256; do
 	wait_for 20 traffic_flows "$(rx1)" "$(rx0)" || fail "traffic stopped after rx $n"
 	log "ok: traffic flows with a $n-slot ring"
 done
-for p in "${BG[@]}"; do
-	kill "$p" 2>/dev/null || true
-	wait "$p" 2>/dev/null || true
-done
-BG=()
+bg_stop
 settle
 declare -A a b
 snap a mydev0
@@ -136,8 +131,7 @@ ping_count 3 "$ADDR_B"
 
 # ---- 5. shrink a full ring
 log "=== 5. shrink a full ring (at ${SECONDS}s)"
-[ -d "$DBG/mynetdrv" ] || mountpoint -q "$DBG" || mount -t debugfs debugfs "$DBG"
-[ -w "$DBG/mynetdrv/lose_kicks" ] || fail "no $DBG/mynetdrv/lose_kicks (fault injection)"
+faults_arm
 expect_ok tc qdisc replace dev mydev0 root noqueue
 settle
 # shellcheck disable=SC2034 # used through d()'s namerefs
@@ -148,7 +142,7 @@ take0() { snap a0 mydev0; snap b0 mydev1 "$NS"; }
 d() { local -n _n=${1}1 _o=${1}0; echo $((_n[$2] - _o[$2])); }
 in_ring() { echo $(( $(d a tx_packets) - $(d b rx_packets) - $(d b rx_dropped) )); }
 take0
-echo 1000000 >"$DBG/mynetdrv/lose_kicks"
+echo 1000000 >"$FAULTS/lose_kicks"
 sent=$("${UDP[@]}" 600)
 snap a1 mydev0
 snap b1 mydev1 "$NS"
@@ -171,7 +165,7 @@ expect_rings 256 256
 snap a1 mydev0
 snap b1 mydev1 "$NS"
 expect_eq "mydev1 rx_drop_purged growth after growing 64 -> 256" "$(d b rx_drop_purged)" 448
-echo 0 >"$DBG/mynetdrv/lose_kicks"
+echo 0 >"$FAULTS/lose_kicks"
 ping_count 3 "$ADDR_B"
 settle
 snap a1 mydev0

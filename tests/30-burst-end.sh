@@ -30,21 +30,15 @@
 require_cmd python3 ping ethtool
 SEG=100
 FRAME=$((SEG + 8 + 20 + 14))
-DBG=/sys/kernel/debug
-NTH=$DBG/mynetdrv/xmit_fail_nth
+NTH=$FAULTS/xmit_fail_nth
 
 PAIR_IPV6=0
 pair_setup
-if ! mountpoint -q "$DBG"; then
-	mount -t debugfs debugfs "$DBG"
-fi
-[ -w "$NTH" ] || fail "no $NTH (fault injection)"
 test_cleanup() {
-	[ -w "$NTH" ] && echo 0 >"$NTH"
+	faults_clear
 	kill "${SINK:-}" 2>/dev/null || true
 }
-# Arm the fault checks (a static key) before any traffic.
-echo 0 >"$NTH"
+faults_arm
 expect_ok ethtool -K mydev0 tx-udp-segmentation off
 udp_sink_start
 settle

@@ -24,21 +24,15 @@
 . "$(dirname "$0")/pairlib.sh"
 
 require_cmd python3 ping tc
-DBG=/sys/kernel/debug
-LOSE=$DBG/mynetdrv/lose_kicks
+LOSE=$FAULTS/lose_kicks
 
 PAIR_IPV6=0
 pair_setup
-if ! mountpoint -q "$DBG"; then
-	mount -t debugfs debugfs "$DBG"
-fi
-[ -w "$LOSE" ] || fail "no $LOSE (fault injection)"
 test_cleanup() {
-	[ -w "$LOSE" ] && echo 0 >"$LOSE"
+	faults_clear
 	kill "${SINK:-}" 2>/dev/null || true
 }
-# Arm the fault checks (a static key) before any traffic.
-echo 0 >"$LOSE"
+faults_arm
 udp_sink_start
 expect_ok tc qdisc replace dev mydev0 root noqueue
 settle

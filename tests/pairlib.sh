@@ -32,6 +32,14 @@
 #                                   returns once bound, its PID in SINK
 #   ping_count N ARGS...            ping -c N ARGS; fail unless N replies
 #                                   (from netns $PING_NS if set)
+#   faults_arm                      debugfs mounted, the driver's fault
+#                                   knobs ($FAULTS/lose_kicks,
+#                                   xmit_fail_nth) there, 0 written to
+#                                   each: the first write arms their
+#                                   checks (a static key), so call it
+#                                   before any traffic
+#   faults_clear                    0 to each knob there is (cleanup)
+#   bg_stop                         kill and reap every PID in BG; BG=()
 #   rps_on DEV [NETNS [MASK]]       RPS over every CPU (or MASK, hex) on
 #                                   each RX queue DEV has now; with any
 #                                   mask set the core checks the RX queue
@@ -276,6 +284,34 @@ time.sleep(1 << 20)' "$ADDR_B" &
 	# shellcheck disable=SC2034 # the caller kills it in its cleanup
 	SINK=$!
 	wait_for 10 test -e /tmp/pairlib-sink.ready || fail "UDP sink did not start"
+}
+
+FAULTS=/sys/kernel/debug/mynetdrv
+FAULT_KNOBS=(lose_kicks xmit_fail_nth)
+
+faults_arm() {
+	local k
+	mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
+	for k in "${FAULT_KNOBS[@]}"; do
+		[ -w "$FAULTS/$k" ] || fail "no $FAULTS/$k (fault injection)"
+		echo 0 >"$FAULTS/$k"
+	done
+}
+
+faults_clear() {
+	local k
+	for k in "${FAULT_KNOBS[@]}"; do
+		if [ -w "$FAULTS/$k" ]; then echo 0 >"$FAULTS/$k"; fi
+	done
+}
+
+bg_stop() {
+	local p
+	for p in "${BG[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	BG=()
 }
 
 rps_on() {
