@@ -8,11 +8,12 @@
  * traffic with it attached. Built by make lab-build (clang -target bpf).
  */
 #include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
 
-__attribute__((section("xdp"), used))
+SEC("xdp")
 int xdp_pass(struct xdp_md *ctx)
 {
 	return XDP_PASS;
 }
 
-char _license[] __attribute__((section("license"), used)) = "GPL";
+char _license[] SEC("license") = "GPL";
