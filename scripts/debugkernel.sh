@@ -77,7 +77,6 @@ check_config() { # .config
 
 build() {
 	local d src rel t0 jobs
-	d=$(dir)
 	if rel=$(release); then
 		echo "$rel"
 		return
@@ -85,6 +84,8 @@ build() {
 	[ "$(id -u)" -eq 0 ] || die "building in $CACHE needs root"
 	SETUP_EXTRA_PKGS=$BUILD_PKGS "$SELF_DIR/setup.sh" >&2
 	[ -r "$TARBALL" ] || die "$TARBALL missing (package linux-source-6.1)"
+	# The key has linux-source-6.1's version: known only once installed.
+	d=$(dir)
 	mkdir -p "$d"
 	exec 8>"$d.lock"
 	flock 8
