@@ -94,7 +94,17 @@ for k in "$@"; do
 			klc=NO
 		fi
 	fi
-	while IFS= read -r l; do notes+=("$k: $l"); done < <(grep -E '^not ok ' "$out/ktap.txt" 2>/dev/null)
+	# Each failed test with why (its first FAIL, TIMEOUT or bad kernel-log
+	# lines): CI's log may keep only this summary.
+	while IFS= read -r l; do notes+=("$k: $l"); done < <(awk '
+		/^(ok|not ok) [0-9]+ / {
+			if ($1 == "not") { print; for (i = 0; i < nw && i < 4; i++) print "  " why[i] }
+			nw = 0; kl = 0; next
+		}
+		/^# kernel log (during|after)/ { kl = 1 }
+		/^# (FAIL|TIMEOUT)/ || /^# kernel log (during|after)/ || (kl && /^#   /) {
+			if (nw < 4) why[nw++] = substr($0, 1, 300)
+		}' "$out/ktap.txt" 2>/dev/null)
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
 	[ "$f" -eq 0 ] || bad=1

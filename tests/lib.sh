@@ -110,6 +110,14 @@ skip() {
 	exit 4
 }
 
+# klog_allow RE: from now on, kernel-log lines matching the extended
+# regex RE do not fail this test: what it provoked on purpose, known only
+# at run time (a static allowance is the "# KLOG_ALLOW: RE" header).
+klog_allow() {
+	log "kernel-log lines allowed from here: $1"
+	[ -z "${LAB_KLOG_ALLOW_FILE:-}" ] || printf '%s\n' "$1" >>"$LAB_KLOG_ALLOW_FILE"
+}
+
 # Log every line of a file as a comment, prefixed by $2.
 _lib_log_file() {
 	local line

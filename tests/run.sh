@@ -20,7 +20,8 @@
 # kernel log written during the test is scanned for WARNING:, BUG:, Oops,
 # lockdep, KASAN, UBSAN, kmemleak, refcount_t, ... lines: any hit fails
 # the test, unless the test's "# KLOG_ALLOW: RE" line (an extended regex)
-# matches it: what the test provokes on purpose.
+# matches it: what the test provokes on purpose (or a regex it passed to
+# lib.sh's klog_allow at run time).
 # A last test "kernel-log-clean" checks /proc/sys/kernel/tainted
 # (only O and E allowed) and scans what the kernel logged after the last
 # test.  Exit status: 0 iff every test passed or was skipped.
@@ -222,7 +223,8 @@ for f in "${tests[@]}"; do
 	cg="$CG_ROOT/lab-$n"
 	[ $use_cg -eq 1 ] && mkdir -p "$cg"
 	skipf="$tmp/skip"
-	rm -f "$skipf"
+	allowf="$tmp/klog_allow"
+	rm -f "$skipf" "$allowf"
 
 	kmsg "begin $name"
 	kline=$(klog_lines)
@@ -230,7 +232,8 @@ for f in "${tests[@]}"; do
 	(
 		cd "$REPO" || exit 1
 		[ $use_cg -eq 1 ] && echo "$BASHPID" >"$cg/cgroup.procs"
-		LAB_SKIP_FILE=$skipf exec timeout -k 5 "$to" bash "$f"
+		LAB_SKIP_FILE=$skipf LAB_KLOG_ALLOW_FILE=$allowf \
+			exec timeout -k 5 "$to" bash "$f"
 	) </dev/null >"$tmp/out" 2>&1
 	rc=$?
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
@@ -239,6 +242,9 @@ for f in "${tests[@]}"; do
 	crc=$?
 	kmemleak_check "$t1" >>"$tmp/cleanup" 2>&1 || crc=1
 	kmsg "end $name rc=$rc"
+	if [ -s "$allowf" ]; then
+		allow=${allow:+$allow|}$(paste -sd'|' "$allowf")
+	fi
 	bad=$(klog_bad_since "$kline" "$allow")
 
 	out_comments "$tmp/out"
