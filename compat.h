@@ -14,6 +14,7 @@
 #include <linux/hrtimer.h>
 #include <linux/netdevice.h>
 #include <linux/string.h>
+#include <net/sch_generic.h>
 
 /*
  * NAPI instances with persistent configuration (6.13): a queue's NAPI ID
@@ -100,6 +101,29 @@ static inline bool napi_is_scheduled(struct napi_struct *n)
 static inline const char *str_up_down(bool v)
 {
 	return v ? "up" : "down";
+}
+#endif
+
+/*
+ * dev_kfree_skb_any_reason() (after 6.1): free from any context, keeping the
+ * drop reason where the context allows running the skb's destructor.
+ */
+#ifndef MYNET_HAVE_KFREE_SKB_ANY_REASON
+static inline void dev_kfree_skb_any_reason(struct sk_buff *skb,
+					    enum skb_drop_reason reason)
+{
+	if (in_hardirq() || irqs_disabled())
+		dev_kfree_skb_irq(skb);
+	else
+		kfree_skb_reason(skb, reason);
+}
+#endif
+
+/* qdisc_txq_has_no_queue() (after 6.1): is the queue's qdisc "noqueue"? */
+#ifndef MYNET_HAVE_TXQ_HAS_NO_QUEUE
+static inline bool qdisc_txq_has_no_queue(const struct netdev_queue *txq)
+{
+	return !rcu_access_pointer(txq->qdisc)->enqueue;
 }
 #endif
 

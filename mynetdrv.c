@@ -101,16 +101,6 @@ static int mynet_stop(struct net_device *dev)
 	return 0;
 }
 
-/* The core has already checked min_mtu <= new_mtu <= max_mtu. Rings hold
- * skb pointers, not buffers, so there is nothing to reallocate: the new
- * value takes effect at the next frame NAPI checks against it.
- */
-static int mynet_change_mtu(struct net_device *dev, int new_mtu)
-{
-	WRITE_ONCE(dev->mtu, new_mtu);
-	return 0;
-}
-
 /* "ip link" shows the other end as mydev0@mydev1. */
 static int mynet_get_iflink(const struct net_device *dev)
 {
@@ -138,7 +128,6 @@ const struct net_device_ops mynet_netdev_ops = {
 	.ndo_get_stats64	= mynet_get_stats64,
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
-	.ndo_change_mtu		= mynet_change_mtu,
 	.ndo_get_iflink		= mynet_get_iflink,
 };
 

@@ -88,22 +88,13 @@ static u32 mynet_ring_space(const struct mynet_rq *rq)
 	return rq->mask + 1 - (READ_ONCE(rq->tail) - rq->head);
 }
 
-/* Free an skb from any context: netpoll transmits with IRQs off, where
- * kfree_skb() must not run the skb's destructor.
- */
-static void mynet_free_skb_any(struct sk_buff *skb,
-			       enum skb_drop_reason reason)
-{
-	if (in_hardirq() || irqs_disabled())
-		dev_kfree_skb_irq(skb);
-	else
-		kfree_skb_reason(skb, reason);
-}
-
 static void mynet_tx_drop(struct mynet_tx_stats *stats, u64_stats_t *counter,
 			  struct sk_buff *skb, enum skb_drop_reason reason)
 {
-	mynet_free_skb_any(skb, reason);
+	/* netpoll transmits with IRQs off, where kfree_skb() must not run
+	 * the skb's destructor.
+	 */
+	dev_kfree_skb_any_reason(skb, reason);
 
 	u64_stats_update_begin(&stats->syncp);
 	u64_stats_inc(counter);
@@ -203,15 +194,6 @@ count:
 	u64_stats_update_end(&stats->syncp);
 }
 
-/* Is a queueing qdisc attached, or "noqueue"? The caller has BH off
- * (xmit, or a ring change holding the TX queue lock), which keeps the
- * qdisc from being freed, as it does for the core's xmit path.
- */
-static bool mynet_txq_has_qdisc(struct netdev_queue *txq)
-{
-	return rcu_dereference_bh(txq->qdisc)->enqueue;
-}
-
 /*
  * Stop the queue while the ring is full, so that under a qdisc the core
  * holds further frames instead of us dropping them. Without one
@@ -222,7 +204,7 @@ static bool mynet_txq_has_qdisc(struct netdev_queue *txq)
 static void mynet_maybe_stop(struct mynet_rq *rq, struct netdev_queue *txq,
 			     struct mynet_tx_stats *stats)
 {
-	if (likely(!mynet_ring_full(rq)) || !mynet_txq_has_qdisc(txq))
+	if (likely(!mynet_ring_full(rq)) || qdisc_txq_has_no_queue(txq))
 		return;
 
 	netif_tx_stop_queue(txq);
