@@ -214,14 +214,6 @@ struct net_device *mynet_alloc(const char *name,
 	mynet_setup(dev);
 	strscpy(dev->name, name, sizeof(dev->name));
 	dev->name_assign_type = name_assign_type;
-	/* Both ends always run the same number of queues; TX queue i of one
-	 * end feeds RX queue i of the other.
-	 */
-	if (netif_set_real_num_queues(dev, MYNET_DEF_QUEUES,
-				      MYNET_DEF_QUEUES)) {
-		free_netdev(dev);
-		return NULL;
-	}
 	return dev;
 }
 

@@ -24,7 +24,6 @@
 
 /* Queues allocated per device; the pair's ends always use the same count. */
 #define MYNET_MAX_QUEUES	16
-#define MYNET_DEF_QUEUES	1
 
 /* Receive ring slots, as a NIC's RX descriptor ring: a power of two. */
 #define MYNET_RING_SIZE		256
@@ -87,8 +86,8 @@ struct mynet_rx_stats {
 	u64_stats_t length_errors;	/* frame too long for our MTU */
 	u64_stats_t drop_purged;	/* ring freed or shrunk under them */
 	u64_stats_t drop_purged_bytes;
-	u64_stats_t drop_filtered;	/* refused by our MAC address filter */
-	u64_stats_t drop_filtered_bytes;
+	u64_stats_t filtered;		/* refused by our MAC address filter */
+	u64_stats_t filtered_bytes;
 	u64_stats_t polls;		/* NAPI poll calls that ran */
 	u64_stats_t wakes;		/* peer's stopped queue woken */
 	u64_stats_t gro_merged;		/* merged by GRO into an earlier skb */

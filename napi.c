@@ -543,8 +543,8 @@ static int mynet_rx(struct mynet_rq *rq, int budget)
 	u64_stats_add(&stats->bytes, bytes);
 	u64_stats_add(&stats->multicast, multicast);
 	u64_stats_add(&stats->length_errors, length_errors);
-	u64_stats_add(&stats->drop_filtered, filtered);
-	u64_stats_add(&stats->drop_filtered_bytes, filtered_bytes);
+	u64_stats_add(&stats->filtered, filtered);
+	u64_stats_add(&stats->filtered_bytes, filtered_bytes);
 	u64_stats_add(&stats->gro_merged, merged);
 	u64_stats_update_end(&stats->syncp);
 

@@ -16,6 +16,25 @@
 
 #include "mynetdrv.h"
 
+/*
+ * Start a new pair with the channel count multi-queue NIC drivers pick,
+ * netif_get_num_default_rss_queues() (one per physical core, half as many
+ * above two), within what both ends allocated. Both ends always run the
+ * same count: TX queue i of one end feeds RX queue i of the other. Before
+ * registration this only stores the counts, and cannot fail for counts
+ * within the allocation.
+ */
+static void mynet_default_queues(struct net_device *a,
+				 struct net_device *b)
+{
+	unsigned int n = netif_get_num_default_rss_queues();
+
+	n = min3(n, a->num_tx_queues, a->num_rx_queues);
+	n = min3(n, b->num_tx_queues, b->num_rx_queues);
+	WARN_ON_ONCE(netif_set_real_num_queues(a, n, n));
+	WARN_ON_ONCE(netif_set_real_num_queues(b, n, n));
+}
+
 /* Tie two registered devices into a pair. Context: RTNL held. */
 static void mynet_link_peers(struct net_device *a, struct net_device *b)
 {
@@ -51,6 +70,7 @@ int mynet_create_pair(struct net *net)
 	}
 	dev_net_set(a, net);
 	dev_net_set(b, net);
+	mynet_default_queues(a, b);
 
 	rtnl_lock();
 	err = register_netdevice(a);
@@ -254,6 +274,7 @@ static int mynet_newlink_pair(struct net *peer_net, struct net_device *dev,
 		goto out;
 	}
 
+	mynet_default_queues(dev, peer);
 	/* Without its own attributes the peer would copy dev's MAC. */
 	if (!ifmp || !tbp[IFLA_ADDRESS])
 		eth_hw_addr_random(peer);

@@ -2,10 +2,13 @@
 /*
  * Counters. Each queue keeps its own, written by one context only (see
  * mynetdrv.h), and readers sum them. Standard counters are reported only
- * through ndo_get_stats64; ethtool -S carries only what
- * rtnl_link_stats64 has no field for (drop reasons, NAPI and queue
- * activity). Every queue the device has is summed, so a queue's history
- * counts even while it is not in use, and nothing resets on down/up.
+ * through ndo_get_stats64, a queue's packets, bytes and stops only through
+ * qstats where the kernel has them (6.9+); ethtool -S carries the rest:
+ * device totals rtnl_link_stats64 has no field for (drop reasons,
+ * filtered frames, NAPI and queue activity), and per queue in use, the
+ * activity that explains its traffic. Every queue the device has is
+ * summed, so a queue's history counts even while it is not in use, and
+ * nothing resets on down/up.
  */
 
 #include <linux/ethtool.h>
@@ -43,8 +46,8 @@ struct mynet_rx_totals {
 	u64 length_errors;
 	u64 drop_purged;
 	u64 drop_purged_bytes;
-	u64 drop_filtered;
-	u64 drop_filtered_bytes;
+	u64 filtered;
+	u64 filtered_bytes;
 	u64 polls;
 	u64 wakes;
 	u64 gro_merged;
@@ -135,9 +138,8 @@ static void mynet_rx_read(const struct mynet_rx_stats *s,
 		q->length_errors = u64_stats_read(&s->length_errors);
 		q->drop_purged = u64_stats_read(&s->drop_purged);
 		q->drop_purged_bytes = u64_stats_read(&s->drop_purged_bytes);
-		q->drop_filtered = u64_stats_read(&s->drop_filtered);
-		q->drop_filtered_bytes =
-			u64_stats_read(&s->drop_filtered_bytes);
+		q->filtered = u64_stats_read(&s->filtered);
+		q->filtered_bytes = u64_stats_read(&s->filtered_bytes);
 		q->polls = u64_stats_read(&s->polls);
 		q->wakes = u64_stats_read(&s->wakes);
 		q->gro_merged = u64_stats_read(&s->gro_merged);
@@ -203,8 +205,11 @@ void mynet_get_stats64(struct net_device *dev,
 	stats->multicast = rx.multicast;
 	stats->rx_length_errors = rx.length_errors;
 	stats->rx_errors = rx.length_errors;
-	/* Address filtering counts as a drop, as statistics.rst allows. */
-	stats->rx_dropped = rx.drop_purged + rx.drop_filtered;
+	/* Not the frames our address filter refused: a NIC's filter sits
+	 * before its ring, and what it refuses is not a drop (ethtool -S
+	 * rx_filtered counts them).
+	 */
+	stats->rx_dropped = rx.drop_purged;
 }
 
 struct mynet_stat_desc {
@@ -237,28 +242,33 @@ static const struct mynet_stat_desc mynet_tx_ethtool_stats[] = {
 static const struct mynet_stat_desc mynet_rx_ethtool_stats[] = {
 	MYNET_RX_STAT("rx_drop_purged", drop_purged),
 	MYNET_RX_STAT("rx_drop_purged_bytes", drop_purged_bytes),
-	MYNET_RX_STAT("rx_drop_filtered", drop_filtered),
-	MYNET_RX_STAT("rx_drop_filtered_bytes", drop_filtered_bytes),
+	MYNET_RX_STAT("rx_filtered", filtered),
+	MYNET_RX_STAT("rx_filtered_bytes", filtered_bytes),
 	MYNET_RX_STAT("rx_polls", polls),
 	MYNET_RX_STAT("rx_peer_queue_wakes", wakes),
 	MYNET_RX_STAT("rx_gro_merged", gro_merged),
 };
 
-/* Per queue, as tx<queue>_<name> and rx<queue>_<name>: traffic and
- * the activity that explains it.
+/* Per queue in use, as tx<queue>_<name> and rx<queue>_<name>: the
+ * activity that explains its traffic, and the traffic itself where the
+ * kernel has no qstats to report it.
  */
 static const struct mynet_stat_desc mynet_txq_ethtool_stats[] = {
+#ifndef MYNET_HAVE_STAT_OPS
 	MYNET_TX_STAT("packets", packets),
 	MYNET_TX_STAT("bytes", bytes),
 	MYNET_TX_STAT("stops", stops),
+#endif
 	MYNET_TX_STAT("kicks", kicks),
 	MYNET_TX_STAT("kicks_deferred", kicks_deferred),
 	MYNET_TX_STAT("xmit_more", xmit_more),
 };
 
 static const struct mynet_stat_desc mynet_rxq_ethtool_stats[] = {
+#ifndef MYNET_HAVE_STAT_OPS
 	MYNET_RX_STAT("packets", packets),
 	MYNET_RX_STAT("bytes", bytes),
+#endif
 	MYNET_RX_STAT("polls", polls),
 	MYNET_RX_STAT("gro_merged", gro_merged),
 	MYNET_RX_STAT("wakes", wakes),
@@ -269,18 +279,20 @@ static u64 mynet_stat_at(const void *totals, size_t offset)
 	return *(const u64 *)((const u8 *)totals + offset);
 }
 
-/* Every queue the device has, in use or not: the names never change. */
+/* The queues in use: both ends always run as many TX as RX queues, and
+ * a channel change holds RTNL, as ethtool's calls do, so the count, the
+ * names and the values of one call agree.
+ */
 static unsigned int mynet_stat_queues(const struct net_device *dev)
 {
-	return min3(dev->num_tx_queues, dev->num_rx_queues,
-		    (unsigned int)MYNET_MAX_QUEUES);
+	return dev->real_num_rx_queues;
 }
 
 /**
  * mynet_ethtool_stats_count() - how many counters ethtool -S shows
  * @dev: the device
  *
- * Return: the count, fixed for the device's life.
+ * Return: the count, which changes with the channel count.
  */
 int mynet_ethtool_stats_count(struct net_device *dev)
 {

@@ -7,9 +7,11 @@
 #  - ethtool link state: no carrier (Speed/Duplex Unknown, Link detected:
 #    no) while either end is down, 10000Mb/s Full + link once both are up,
 #    back to no link when the peer goes down;
-#  - ethtool -S: exactly the driver's constant counter names, in order,
-#    none of the standard rtnl_link_stats64 counters duplicated, and the
-#    NAPI/kick counters move with traffic;
+#  - ethtool -S: exactly the driver's counter names, in order: the
+#    device totals, then per queue in use (a queue's packets, bytes and
+#    stops only before 6.9, where no qstats report them), following
+#    ethtool -L; none of the standard rtnl_link_stats64 counters
+#    duplicated, and the NAPI/kick counters move with traffic;
 #  - ethtool -T: software tx/rx timestamping, no PHC, no hw modes;
 #  - modinfo: description, license GPL, version, parm numpairs with a
 #    description, alias rtnl-link-mynetdrv.
@@ -18,17 +20,26 @@
 
 NS=t14peer
 
-# The constant counter set: the device's totals, then per queue for each
-# of the 16 queues a device allocates, whatever the channel count.
-EXPECTED_STATS="tx_drop_peer_down tx_drop_ring_full tx_drop_runt tx_drop_nomem tx_queue_stops tx_kicks tx_kicks_deferred tx_xmit_more tx_csum_partial tx_gso_packets tx_gso_bytes tx_sg tx_timeouts rx_drop_purged rx_drop_purged_bytes rx_drop_filtered rx_drop_filtered_bytes rx_polls rx_peer_queue_wakes rx_gro_merged"
-for q in $(seq 0 15); do
-	for s in packets bytes stops kicks kicks_deferred xmit_more; do
-		EXPECTED_STATS+=" tx${q}_$s"
+# The counter set: the device's totals, then per queue in use (see
+# expected_stats below).
+EXPECTED_STATS="tx_drop_peer_down tx_drop_ring_full tx_drop_runt tx_drop_nomem tx_queue_stops tx_kicks tx_kicks_deferred tx_xmit_more tx_csum_partial tx_gso_packets tx_gso_bytes tx_sg tx_timeouts rx_drop_purged rx_drop_purged_bytes rx_filtered rx_filtered_bytes rx_polls rx_peer_queue_wakes rx_gro_merged"
+TXQ_STATS="kicks kicks_deferred xmit_more"
+RXQ_STATS="polls gro_merged wakes"
+# expected_stats N: with N channels; a queue's packets, bytes and stops
+# only where the kernel has no qstats to report them (before 6.9).
+expected_stats() {
+	local q s tx=$TXQ_STATS rx=$RXQ_STATS rc=0 out=$EXPECTED_STATS
+	python3 "$REPO/tests/qstats.py" mydev0 >/dev/null || rc=$?
+	if [ "$rc" -eq 2 ]; then
+		tx="packets bytes stops $tx"
+		rx="packets bytes $rx"
+	fi
+	for ((q = 0; q < $1; q++)); do
+		for s in $tx; do out+=" tx${q}_$s"; done
+		for s in $rx; do out+=" rx${q}_$s"; done
 	done
-	for s in packets bytes polls gro_merged wakes; do
-		EXPECTED_STATS+=" rx${q}_$s"
-	done
-done
+	echo "$out"
+}
 # What ndo_get_stats64 already reports: must not be repeated in ethtool -S.
 STANDARD="rx_packets tx_packets rx_bytes tx_bytes rx_errors tx_errors rx_dropped tx_dropped multicast rx_length_errors"
 
@@ -84,17 +95,26 @@ check_link mydev0 "" 10000Mb/s Full yes
 check_link mydev1 "$NS" 10000Mb/s Full yes
 
 # ------------------------------------------------ ethtool -S
+ch=$(ethtool -l mydev0 | awk '/^Combined:/ { v = $2 } END { print v }')
+[ "$ch" -ge 1 ] || fail "no current channel count in ethtool -l mydev0"
+want=$(expected_stats "$ch")
 for dev in mydev0 mydev1; do
 	if [ $dev = mydev1 ]; then out=$(in_ns "$NS" ethtool -S $dev); else out=$(ethtool -S $dev); fi
 	[ "$(head -n1 <<<"$out")" = "NIC statistics:" ] || fail "ethtool -S $dev: unexpected header"
 	got=$(tail -n +2 <<<"$out" | sed 's/^[[:space:]]*//; s/:.*//' | xargs)
-	expect_eq "ethtool -S $dev counter names" "$got" "$EXPECTED_STATS"
+	expect_eq "ethtool -S $dev counter names ($ch channels)" "$got" "$want"
 	for s in $STANDARD; do
 		[[ " $got " == *" $s "* ]] && fail "ethtool -S $dev duplicates standard counter $s"
 	done
 done
 log "ok: no standard counter duplicated in ethtool -S"
-expect_eq "ethtool -S count via sset" "$(ethtool -S mydev0 | tail -n +2 | wc -l)" $((20 + 16 * 11))
+expect_eq "ethtool -S count via sset" "$(ethtool -S mydev0 | tail -n +2 | wc -l)" "$(wc -w <<<"$want")"
+# The per-queue names follow the channel count.
+expect_ok ethtool -L mydev0 combined 3
+expect_eq "ethtool -S mydev0 counter names (3 channels)" \
+	"$(ethtool -S mydev0 | tail -n +2 | sed 's/^[[:space:]]*//; s/:.*//' | xargs)" \
+	"$(expected_stats 3)"
+expect_ok ethtool -L mydev0 combined "$ch"
 
 polls0=$(ethtool_stat mydev1 rx_polls "$NS")
 kicks0=$(ethtool_stat mydev0 tx_kicks)

@@ -8,7 +8,7 @@
 # noqueue the core drops every frame a stopped queue meets, with "Virtual
 # device ... asks to queue packet!", so the queue must run and the driver
 # drop (and count) what finds the ring full.
-#  1. mydev0 on noqueue, every RX interrupt lost (debugfs
+#  1. One channel; mydev0 on noqueue, every RX interrupt lost (debugfs
 #     mynetdrv/lose_kicks): 400 datagrams fill mydev1's 256-slot ring
 #     (tx_packets +256, tx_drop_ring_full +144, no poll on mydev1).
 #  2. mydev0 down and up (mydev1's ring keeps its 256 frames): 10
@@ -34,6 +34,10 @@ test_cleanup() {
 }
 faults_arm
 udp_sink_start
+# One channel: each sender process gets a new socket hash, so with more
+# queues the datagrams of steps 2 and 3 could take a queue whose ring
+# step 1 did not fill.
+expect_ok ethtool -L mydev0 combined 1
 expect_ok tc qdisc replace dev mydev0 root noqueue
 settle
 UDP=(python3 "$REPO/tests/udpflood.py" --sndbuf)

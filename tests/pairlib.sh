@@ -16,6 +16,12 @@
 #   snap ARR DEV [NETNS]            ARR[k]=v for every stats64 counter
 #                                   (rx_packets, tx_bytes, rx_multicast ...)
 #                                   and every `ethtool -S` counter
+#   qsnap ARR DEV [NETNS]           add to ARR each queue in use's traffic,
+#                                   under the names ethtool -S gives them
+#                                   before 6.9 (rx<i>_packets, rx<i>_bytes,
+#                                   tx<i>_packets, tx<i>_bytes, tx<i>_stops)
+#                                   from qstats where the kernel has it
+#   default_channels                the channel count a new pair starts with
 #   settle                          wait until no counter of either end
 #                                   moves for 0.5 s
 #   test_cleanup                    if the test defines it, run at exit
@@ -203,11 +209,12 @@ settle() {
 }
 
 # check_conservation [BYTES_DROPPED_AT_1 BYTES_DROPPED_AT_0]
-# Exact: tx of one end == rx + the driver's rx drops (purged, filtered)
-# + rx_errors of the other, for packets; for bytes, tx_bytes == rx_bytes + the bytes the receiver
-# dropped: purged and filtered ones it counts (ethtool -S
-# rx_drop_{purged,filtered}_bytes), rx_errors ones callers that know them
-# pass (default 0).
+# Exact: tx of one end == rx + the driver's rx drops (rx_drop_purged) +
+# what its MAC filter refused (rx_filtered, not a drop) + rx_errors of the
+# other, for packets; for bytes, tx_bytes == rx_bytes + the bytes the
+# receiver did not deliver: purged and filtered ones it counts (ethtool -S
+# rx_drop_purged_bytes, rx_filtered_bytes), rx_errors ones callers that
+# know them pass (default 0).
 check_conservation() {
 	local -A a b
 	local drop_b=${1:-0} drop_a=${2:-0} before i
@@ -227,18 +234,19 @@ check_conservation() {
 	# stats64 rx_dropped also has what the core dropped after the driver
 	# delivered it (an RPS backlog full: enqueue_to_backlog()), which
 	# rx_packets already counts: conservation takes the driver's drops.
-	local rxd_a=$((a[rx_drop_purged] + a[rx_drop_filtered]))
-	local rxd_b=$((b[rx_drop_purged] + b[rx_drop_filtered]))
-	if [ "${a[rx_dropped]}" -lt "$rxd_a" ] || [ "${b[rx_dropped]}" -lt "$rxd_b" ]; then
-		fail "rx_dropped below the driver's drops: mydev0 ${a[rx_dropped]} vs $rxd_a, mydev1 ${b[rx_dropped]} vs $rxd_b"
+	if [ "${a[rx_dropped]}" -lt "${a[rx_drop_purged]}" ] ||
+	   [ "${b[rx_dropped]}" -lt "${b[rx_drop_purged]}" ]; then
+		fail "rx_dropped below the driver's drops: mydev0 ${a[rx_dropped]} vs ${a[rx_drop_purged]}, mydev1 ${b[rx_dropped]} vs ${b[rx_drop_purged]}"
 	fi
-	log "dropped by the core after delivery: mydev0 $((a[rx_dropped] - rxd_a)), mydev1 $((b[rx_dropped] - rxd_b))"
-	expect_eq "mydev0 tx_packets == mydev1 rx_packets+rx_drop_purged+rx_drop_filtered+rx_errors" \
+	log "dropped by the core after delivery: mydev0 $((a[rx_dropped] - a[rx_drop_purged])), mydev1 $((b[rx_dropped] - b[rx_drop_purged]))"
+	local rxd_a=$((a[rx_drop_purged] + a[rx_filtered]))
+	local rxd_b=$((b[rx_drop_purged] + b[rx_filtered]))
+	expect_eq "mydev0 tx_packets == mydev1 rx_packets+rx_drop_purged+rx_filtered+rx_errors" \
 		"${a[tx_packets]}" "$((b[rx_packets] + rxd_b + b[rx_errors]))"
-	expect_eq "mydev1 tx_packets == mydev0 rx_packets+rx_drop_purged+rx_drop_filtered+rx_errors" \
+	expect_eq "mydev1 tx_packets == mydev0 rx_packets+rx_drop_purged+rx_filtered+rx_errors" \
 		"${b[tx_packets]}" "$((a[rx_packets] + rxd_a + a[rx_errors]))"
-	drop_b=$((drop_b + b[rx_drop_purged_bytes] + b[rx_drop_filtered_bytes]))
-	drop_a=$((drop_a + a[rx_drop_purged_bytes] + a[rx_drop_filtered_bytes]))
+	drop_b=$((drop_b + b[rx_drop_purged_bytes] + b[rx_filtered_bytes]))
+	drop_a=$((drop_a + a[rx_drop_purged_bytes] + a[rx_filtered_bytes]))
 	expect_eq "mydev0 tx_bytes == mydev1 rx_bytes + $drop_b dropped bytes" \
 		"${a[tx_bytes]}" "$((b[rx_bytes] + drop_b))"
 	expect_eq "mydev1 tx_bytes == mydev0 rx_bytes + $drop_a dropped bytes" \
@@ -312,6 +320,34 @@ bg_stop() {
 		wait "$p" 2>/dev/null || true
 	done
 	BG=()
+}
+
+qsnap() {
+	local -n _q=$1
+	local js rc=0 k v
+	js=$(ns_run "${3:-}" python3 "$REPO/tests/qstats.py" "$2") || rc=$?
+	# No qstats (before 6.9): ethtool -S has them, and snap took them.
+	[ "$rc" -ne 2 ] || return 0
+	[ "$rc" -eq 0 ] || fail "qstats.py $2 failed ($rc)"
+	while read -r k v; do
+		_q["$k"]=$v
+	done < <(jq -r '(.rx | to_entries[] |
+			"rx\(.key)_packets \(.value["rx-packets"])",
+			"rx\(.key)_bytes \(.value["rx-bytes"])"),
+		(.tx | to_entries[] |
+			"tx\(.key)_packets \(.value["tx-packets"])",
+			"tx\(.key)_bytes \(.value["tx-bytes"])",
+			"tx\(.key)_stops \(.value["tx-stop"])")' <<<"$js")
+}
+
+# netif_get_num_default_rss_queues(): one channel per physical core, half
+# as many above two; at most the 16 queues a device allocates.
+default_channels() {
+	local n
+	n=$(sort -u /sys/devices/system/cpu/cpu*/topology/thread_siblings_list | wc -l)
+	[ "$n" -le 2 ] || n=$(((n + 1) / 2))
+	[ "$n" -le 16 ] || n=16
+	echo "$n"
 }
 
 rps_on() {
