@@ -416,7 +416,9 @@ netdev_features_t mynet_features_check(struct sk_buff *skb,
  *
  * Only the peer's NAPI restarts a queue stopped on a full ring, so a
  * stuck queue means that NAPI was never scheduled (a lost RX interrupt).
- * Recover as a NIC driver would, by raising it again.
+ * Recover as a NIC driver would, by raising it again: for every ring of
+ * the peer that holds frames, as a NIC's reset would recover every queue,
+ * since the core reports one stuck queue per watchdog round (5 s apart).
  *
  * Context: the core's watchdog timer (softirq), netif_tx_lock held.
  */
@@ -425,20 +427,31 @@ void mynet_tx_timeout(struct net_device *dev, unsigned int txqueue)
 	struct netdev_queue *txq = netdev_get_tx_queue(dev, txqueue);
 	struct mynet_priv *priv = netdev_priv(dev);
 	struct mynet_tx_stats *stats = &priv->tx_stats[txqueue];
+	unsigned int i, pending, kicked = 0;
+	struct mynet_priv *ppriv = NULL;
 	struct mynet_rq *rq = NULL;
 	struct net_device *peer;
 
 	rcu_read_lock();
 	peer = rcu_dereference(priv->peer);
-	if (peer)
-		rq = rcu_dereference(((struct mynet_priv *)
-				      netdev_priv(peer))->rq[txqueue]);
+	if (peer) {
+		ppriv = netdev_priv(peer);
+		rq = rcu_dereference(ppriv->rq[txqueue]);
+	}
 	if (rq) {
+		pending = READ_ONCE(rq->tail) - READ_ONCE(rq->head);
+		for (i = 0; i < dev->real_num_tx_queues; i++) {
+			struct mynet_rq *r = rcu_dereference(ppriv->rq[i]);
+
+			if (!r || (r != rq && READ_ONCE(r->tail) ==
+					      READ_ONCE(r->head)))
+				continue;
+			napi_schedule(&r->napi);
+			kicked++;
+		}
 		netif_err(priv, tx_err, dev,
-			  "TX queue %u timed out, %u frames in %s's ring: rescheduling its NAPI\n",
-			  txqueue, READ_ONCE(rq->tail) - READ_ONCE(rq->head),
-			  peer->name);
-		napi_schedule(&rq->napi);
+			  "TX queue %u timed out, %u frames in %s's ring: rescheduling the NAPIs of %u ring(s)\n",
+			  txqueue, pending, peer->name, kicked);
 	} else {
 		/* No ring to wait for: let the frames drop as peer down. */
 		netif_err(priv, tx_err, dev,

@@ -21,15 +21,18 @@
 #     mydev1 (no link bit) none; back to 0x81 -> silent, checked after a
 #     later flap that mydev1, now with the link bit, does log;
 #  6. TX watchdog: under the sender's qdisc (not noqueue), with every RX
-#     interrupt lost (debugfs mynetdrv/lose_kicks) a UDP flood fills the
-#     peer's ring and stops the queue; within 15 s the core's watchdog fires:
-#     tx_timeouts >= 1, "mydev0: TX queue 0 timed out" logged,
-#     queues/tx-0/tx_timeout >= 1; with lose_kicks 0 again traffic flows
-#     (ping), tx_timeouts == tx-0/tx_timeout, exact conservation (nothing
-#     lost, only delayed). run.sh fails the test on any WARN/BUG; the
-#     core's "NETDEV WATCHDOG" line is netdev_crit on 6.1+, not a WARN,
-#     and it and the driver's report are allowed here alone:
-# KLOG_ALLOW: mydev0: NETDEV WATCHDOG|NETDEV WATCHDOG: mydev0 |mydev0: TX queue 0 timed out
+#     interrupt lost (debugfs mynetdrv/lose_kicks) a UDP flood of 16 flows
+#     fills every ring of the peer and stops every queue; within 15 s the
+#     core's watchdog fires: tx_timeouts >= 1, "mydev0: TX queue N timed
+#     out" logged, naming all the rings it rescheduled (the core reports
+#     one queue per 5 s round: the driver recovers them all at once),
+#     queues/tx-*/tx_timeout >= 1; with lose_kicks 0 again traffic flows
+#     (ping), tx_timeouts == the sum of tx-*/tx_timeout, exact
+#     conservation (nothing lost, only delayed). run.sh fails the test on
+#     any WARN/BUG; the core's "NETDEV WATCHDOG" line is netdev_crit on
+#     6.1+, not a WARN, and it and the driver's report are allowed here
+#     alone:
+# KLOG_ALLOW: mydev0: NETDEV WATCHDOG|NETDEV WATCHDOG: mydev0 |mydev0: TX queue [0-9]+ timed out
 # TIMEOUT: 180
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -249,40 +252,34 @@ if ! mountpoint -q "$DBG"; then
 fi
 [ -w "$LOSE" ] || fail "no $LOSE"
 expect_eq "$LOSE" "$(cat "$LOSE")" 0
-TXQ=/sys/class/net/mydev0/queues/tx-0/tx_timeout
+# txq_timeouts: the core's count, summed over mydev0's TX queues.
+txq_timeouts() { cat /sys/class/net/mydev0/queues/tx-*/tx_timeout | awk '{ s += $1 } END { print s + 0 }'; }
+CH=$(ethtool -l mydev0 | awk '/^Combined:/ { v = $2 } END { print v }')
 expect_eq "mydev0 tx_timeouts before" "$(ethtool_stat mydev0 tx_timeouts)" 0
-expect_eq "$TXQ before" "$(cat "$TXQ")" 0
+expect_eq "queues/tx-*/tx_timeout before" "$(txq_timeouts)" 0
 settle
 
 mark
 echo 1000000 >"$LOSE"
 log "lose_kicks = $(cat "$LOSE")"
 t0=$(date +%s%N)
-# A UDP flood to the discard port until killed (at most 40 s). A big send
-# buffer: the frames in the ring still count against the socket.
-python3 - "$ADDR_B" 40 >/dev/null <<'PY' &
-import errno, socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, 32, 8 << 20)  # SO_SNDBUFFORCE
-s.setblocking(False)
-end = time.time() + float(sys.argv[2])
-while time.time() < end:
-    try:
-        s.sendto(b"x" * 18, (sys.argv[1], 9))
-    except OSError as e:
-        if e.errno not in (errno.EAGAIN, errno.ENOBUFS):
-            raise
-        time.sleep(0.005)
-PY
+# A UDP flood to the discard port until killed (at most 40 s), 16 flows:
+# every queue's ring fills and every queue stops. A big send buffer: the
+# frames in the ring still count against the socket.
+python3 "$REPO/tests/udpflood.py" --flows 16 --sndbuf --size 18 -40 >/dev/null &
 flood_pid=$!
 timed_out() { [ "$(ethtool_stat mydev0 tx_timeouts)" -ge 1 ]; }
 wait_for 15 timed_out || fail "no tx_timeouts within 15 s (stops $(ethtool_stat mydev0 tx_queue_stops))"
 log "tx_timeouts = $(ethtool_stat mydev0 tx_timeouts) after $(( ($(date +%s%N) - t0) / 1000000 )) ms;" \
 	"tx_queue_stops = $(ethtool_stat mydev0 tx_queue_stops)"
-wait_for 5 logged 'mydev0: TX queue 0 timed out' || fail "no 'mydev0: TX queue 0 timed out' logged"
+wait_for 5 logged 'mydev0: TX queue [0-9]+ timed out' || fail "no 'mydev0: TX queue N timed out' logged"
 klog_show 'mydev0.*(timed out|WATCHDOG)'
-[ "$(cat "$TXQ")" -ge 1 ] || fail "$TXQ = $(cat "$TXQ"), expected >= 1"
-log "ok: $TXQ = $(cat "$TXQ")"
+# The core reports one stuck queue per round; the driver recovers them all.
+logged "mydev0: TX queue [0-9]+ timed out, .*rescheduling the NAPIs of $CH ring\\(s\\)" ||
+	fail "the timeout did not reschedule the NAPIs of all $CH full rings"
+log "ok: one timeout rescheduled the NAPIs of all $CH rings"
+[ "$(txq_timeouts)" -ge 1 ] || fail "queues/tx-*/tx_timeout = $(txq_timeouts), expected >= 1"
+log "ok: queues/tx-*/tx_timeout = $(txq_timeouts)"
 
 echo 0 >"$LOSE"
 kill "$flood_pid"
@@ -293,6 +290,6 @@ ping1() { ping -c 1 -W 1 "$ADDR_B"; }
 wait_for 20 ping1 || fail "no ping reply within 20 s of lose_kicks 0"
 ping_count 3 "$ADDR_B"
 settle
-expect_eq "mydev0 tx_timeouts == $TXQ" "$(ethtool_stat mydev0 tx_timeouts)" "$(cat "$TXQ")"
+expect_eq "mydev0 tx_timeouts == queues/tx-*/tx_timeout" "$(ethtool_stat mydev0 tx_timeouts)" "$(txq_timeouts)"
 check_conservation
 check_tx_dropped_sum mydev0
