@@ -18,7 +18,8 @@
 #     rx_dropped + rx_errors, tx_bytes == peer rx_bytes + the purged bytes
 #     (60 per flood frame, 42 per ARP frame caught in the ring),
 #     tx_dropped == the sum of the drop reasons (plus, on Linux >= 6.11,
-#     what the noop qdisc dropped while the carrier was off).
+#     what the noop qdisc dropped while the carrier was off); frames were
+#     purged (else no down caught the ring full, and this proved little).
 # Conservation is checked exactly after each step, and a ping at the end
 # proves no queue is left stopped.
 # TIMEOUT: 180
@@ -161,6 +162,9 @@ flap() { # MODE
 		"peer_down +$(delta a tx_drop_peer_down), ring_full +$(delta a tx_drop_ring_full)," \
 		"stops +$(delta a tx_queue_stops); peer rx +$(delta b rx_packets)," \
 		"purged +$(delta b rx_drop_purged), wakes +$(delta b rx_peer_queue_wakes)"
+	# The step's precondition: a down caught frames in the full ring.
+	[ "$(delta b rx_drop_purged)" -gt 0 ] ||
+		fail "$1: no frame purged: no down caught a frame in mydev1's ring"
 	expect_eq "$1: peer rx_dropped == rx_drop_purged" "${b1[rx_dropped]}" "${b1[rx_drop_purged]}"
 	check_purged_bytes
 	check_conservation

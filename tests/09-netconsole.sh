@@ -10,8 +10,9 @@
 #  - with mydev1 down, 3 messages are dropped by the driver as
 #    tx_drop_peer_down (exactly 3, netpoll bypasses the qdisc) and do not
 #    arrive; after mydev1 is up again a message arrives;
-#  - with mydev1's ring kept full by a UDP flood (slow NAPI, see 07), 3
-#    messages still all arrive once the flood ends (netpoll finds the
+#  - one channel, mydev1's ring kept full by a UDP flood (slow NAPI, see
+#    07; the queue must stop at least once, or the step proved nothing):
+#    3 messages still all arrive once the flood ends (netpoll finds the
 #    queue stopped and polls / defers);
 #  - netconsole unloads cleanly; conservation exact; no kernel warning.
 # shellcheck source=lib.sh
@@ -80,6 +81,9 @@ for i in 1 2 3; do
 done
 
 # ---- ring full: the queue is stopped when netpoll transmits
+# One channel: the flood and netpoll's messages then share the one queue
+# and ring (with more, each could take another).
+expect_ok ethtool -L mydev0 combined 1
 echo 1 >"$PEER_SYS/class/net/mydev1/threaded" || fail "cannot make mydev1's NAPI threaded"
 pid=$(pgrep -x 'napi/mydev1-[0-9]*' | head -n1) || true
 [ -n "$pid" ] || fail "no NAPI kthread for mydev1"
@@ -104,6 +108,10 @@ wait_for 10 grep -q -F "$TAG full-3" "$OUT" || fail "messages sent into a full r
 settle
 snap a1 mydev0
 log "during the flood: tx_queue_stops +$((a1[tx_queue_stops] - a0[tx_queue_stops])), ring_full +$((a1[tx_drop_ring_full] - a0[tx_drop_ring_full]))"
+# The precondition of this step: the ring did fill (the queue stopped),
+# else the messages met a running queue and this proved nothing.
+[ $((a1[tx_queue_stops] - a0[tx_queue_stops])) -gt 0 ] ||
+	fail "the flood never filled mydev1's ring (no queue stop): netpoll was not tested against a full ring"
 for i in 1 2 3; do
 	expect_eq "copies of message full-$i received" "$(arrived "full-$i")" 1
 done

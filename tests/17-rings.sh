@@ -12,7 +12,9 @@
 #     timer is armed while its rings are replaced), then 256 (moderation
 #     off again, live), traffic flowing after each; mydev0 stays
 #     256; afterwards exact conservation, purged frames in rx_dropped ==
-#     rx_drop_purged and rx_drop_purged_bytes == 98 * rx_drop_purged.
+#     rx_drop_purged and rx_drop_purged_bytes == 98 * rx_drop_purged, and
+#     the flood's numbered datagrams arrived in order (a resize keeps
+#     order; udpflood.py --seq, tests/udpseq.py).
 #  3. mydev1 down, rx 512, up: 512 kept (and the ring really holds 512
 #     frames, step 5).
 #  4. Bad input: rx 1000, rx 32, rx 0, rx 8192, tx 512 fail and change
@@ -23,7 +25,8 @@
 #     purges exactly 512 - 64 frames (rx_drop_purged, and 98 bytes each
 #     in rx_drop_purged_bytes); growing to 256
 #     purges nothing; once interrupts flow again the 64 kept frames are
-#     delivered: exact conservation.
+#     delivered, and they are datagrams 0..63 in order (numbered by
+#     udpflood.py --seq, checked by tests/udpseq.py): exact conservation.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=pairlib.sh
@@ -62,7 +65,7 @@ BG=()
 test_cleanup() {
 	local p
 	faults_clear
-	for p in "${BG[@]}" "$SINK"; do
+	for p in "${BG[@]}" "$SINK" "${SEQ_SINK:-}"; do
 		kill "$p" 2>/dev/null || true
 	done
 }
@@ -77,7 +80,11 @@ rx0() { local v; read -r v </sys/class/net/mydev0/statistics/rx_packets; echo "$
 traffic_flows() { [ "$(rx1)" -ge $(($1 + 200)) ] && [ "$(rx0)" -ge $(($2 + 20)) ]; }
 # (killed after the resizes; long enough for the debug kernel's pace)
 LAST=$((40 * ${LAB_TIMEOUT_SCALE:-1}))
-"${UDP[@]}" -"$LAST" >/tmp/udp.out &
+SEQF=/tmp/17-seq.txt
+seq_sink_start 9999 "$SEQF"
+# Numbered datagrams (one flow) to the order checker; the sink on port 9
+# keeps the frame size of every datagram 98 bytes.
+"${UDP[@]}" --seq --port 9999 -"$LAST" >/tmp/udp.out &
 BG+=($!)
 ping -f -q -w "$LAST" "$ADDR_B" >/dev/null 2>&1 &
 BG+=($!)
@@ -96,6 +103,9 @@ for n in 1024 64 256; do
 done
 bg_stop
 settle
+# A resize moves a ring's frames into the new one in order: whatever the
+# resizes purged, the flow arrived in order.
+seq_check "$SEQF" "one flow across three live resizes"
 declare -A a b
 snap a mydev0
 snap b mydev1 "$NS"
@@ -141,9 +151,10 @@ declare -A a0 b0 a1 b1
 take0() { snap a0 mydev0; snap b0 mydev1 "$NS"; }
 d() { local -n _n=${1}1 _o=${1}0; echo $((_n[$2] - _o[$2])); }
 in_ring() { echo $(( $(d a tx_packets) - $(d b rx_packets) - $(d b rx_dropped) )); }
+seq_sink_start 9999 "$SEQF"
 take0
 echo 1000000 >"$FAULTS/lose_kicks"
-sent=$("${UDP[@]}" 600)
+sent=$("${UDP[@]}" --seq --port 9999 600)
 snap a1 mydev0
 snap b1 mydev1 "$NS"
 log "600 sent with interrupts lost: tx +$(d a tx_packets), ring full +$(d a tx_drop_ring_full), mydev1 rx +$(d b rx_packets), polls +$(d b rx_polls)"
@@ -171,6 +182,10 @@ settle
 snap a1 mydev0
 snap b1 mydev1 "$NS"
 expect_eq "mydev1 rx_packets growth (64 kept + 3 pings)" "$(d b rx_packets)" 67
+# Which 64: the oldest, in order (the move keeps the ring's head first).
+seq_check "$SEQF" "the 64 frames kept by the shrink"
+expect_eq "the datagrams delivered after the shrink" \
+	"$(awk '{ print $2 }' "$SEQF" | paste -sd' ')" "$(seq 0 63 | paste -sd' ')"
 expect_eq "mydev1 rx_dropped == rx_drop_purged" "${b1[rx_dropped]}" "${b1[rx_drop_purged]}"
 check_tx_dropped_sum mydev0
 expect_eq "mydev1 rx_drop_purged_bytes == $FRAME * rx_drop_purged" \

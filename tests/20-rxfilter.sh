@@ -221,7 +221,11 @@ rx "fdb entry $SECONDARY" $SECONDARY=pass $FOREIGN=drop
 quick_ok ip netns exec "$NS" bridge fdb del "$SECONDARY" dev mydev1 self local
 rx "fdb entry removed" $SECONDARY=drop
 
-if ip -n "$NS" link add link mydev1 name mv0 address "$MV_MAC" type macvlan mode bridge 2>/tmp/t20-mv.err; then
+# Every kernel of the matrix has macvlan: there, failing to add one fails
+# the test; only a kernel built without it (the debug kernel) skips this.
+if ! modinfo macvlan >/dev/null 2>&1 && ! [ -d /sys/module/macvlan ]; then
+	log "this kernel ($(uname -r)) was built without macvlan: that part not run"
+elif ip -n "$NS" link add link mydev1 name mv0 address "$MV_MAC" type macvlan mode bridge 2>/tmp/t20-mv.err; then
 	quick_ok ip -n "$NS" link set mv0 up
 	expect_eq "mydev1 promiscuity with a macvlan up" "$(promiscuity)" 0
 	FRESH=1
@@ -230,7 +234,7 @@ if ip -n "$NS" link add link mydev1 name mv0 address "$MV_MAC" type macvlan mode
 	FRESH=1
 	rx "macvlan deleted" $MV_MAC=drop
 else
-	log "no macvlan in this kernel ($(cat /tmp/t20-mv.err)): skipping that part"
+	fail "ip link add ... type macvlan failed: $(cat /tmp/t20-mv.err)"
 fi
 
 # ------------------------------------------------------------ 6. table sizes

@@ -38,6 +38,12 @@
 #                                   returns once bound, its PID in SINK
 #   ping_count N ARGS...            ping -c N ARGS; fail unless N replies
 #                                   (from netns $PING_NS if set)
+#   seq_sink_start PORT FILE        a tests/udpseq.py receiver on
+#                                   $ADDR_B:PORT in $NS, recording the
+#                                   numbered datagrams of udpflood.py --seq
+#                                   in FILE; its PID in SEQ_SINK
+#   seq_check FILE WHAT             stop it; fail unless every flow arrived
+#                                   in order and without duplicates
 #   faults_arm                      debugfs mounted, the driver's fault
 #                                   knobs ($FAULTS/lose_kicks,
 #                                   xmit_fail_nth) there, 0 written to
@@ -292,6 +298,23 @@ time.sleep(1 << 20)' "$ADDR_B" &
 	# shellcheck disable=SC2034 # the caller kills it in its cleanup
 	SINK=$!
 	wait_for 10 test -e /tmp/pairlib-sink.ready || fail "UDP sink did not start"
+}
+
+seq_sink_start() {
+	rm -f "$2"
+	in_ns "$NS" python3 "$REPO/tests/udpseq.py" recv "$ADDR_B" "$1" "$2" >/tmp/pairlib-seq.ready &
+	# shellcheck disable=SC2034 # the caller kills it in its cleanup
+	SEQ_SINK=$!
+	wait_for 10 grep -qx ready /tmp/pairlib-seq.ready || fail "numbered-datagram sink did not start"
+}
+
+seq_check() {
+	local out rc=0
+	kill "$SEQ_SINK" 2>/dev/null
+	wait "$SEQ_SINK" 2>/dev/null
+	out=$(python3 "$REPO/tests/udpseq.py" check "$1") || rc=$?
+	[ "$rc" -eq 0 ] || fail "$2: $out"
+	log "ok: $2: $out"
 }
 
 FAULTS=/sys/kernel/debug/mynetdrv
