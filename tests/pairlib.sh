@@ -310,8 +310,8 @@ seq_sink_start() {
 
 seq_check() {
 	local out rc=0
-	kill "$SEQ_SINK" 2>/dev/null
-	wait "$SEQ_SINK" 2>/dev/null
+	kill "$SEQ_SINK" 2>/dev/null || true
+	wait "$SEQ_SINK" 2>/dev/null || true
 	out=$(python3 "$REPO/tests/udpseq.py" check "$1") || rc=$?
 	[ "$rc" -eq 0 ] || fail "$2: $out"
 	log "ok: $2: $out"
