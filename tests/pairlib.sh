@@ -302,7 +302,9 @@ time.sleep(1 << 20)' "$ADDR_B" &
 
 seq_sink_start() {
 	rm -f "$2"
-	in_ns "$NS" python3 "$REPO/tests/udpseq.py" recv "$ADDR_B" "$1" "$2" >/tmp/pairlib-seq.ready &
+	# Not through a shell function: $! must be the receiver itself, to kill.
+	ip netns exec "$NS" python3 "$REPO/tests/udpseq.py" recv "$ADDR_B" "$1" "$2" \
+		>/tmp/pairlib-seq.ready &
 	# shellcheck disable=SC2034 # the caller kills it in its cleanup
 	SEQ_SINK=$!
 	wait_for 10 grep -qx ready /tmp/pairlib-seq.ready || fail "numbered-datagram sink did not start"
