@@ -108,7 +108,7 @@ check_conservation
 # ---- 2. noqueue
 expect_ok tc qdisc replace dev mydev0 root noqueue
 log "=== qdisc $(tc qdisc show dev mydev0 root | head -n1)"
-modprobe pktgen || skip "no pktgen module"
+modprobe pktgen || fail "no pktgen module (every kernel of the lab has one)"
 pg() { echo "$2" >"/proc/net/pktgen/$1" || fail "pktgen: '$2' to $1 failed"; }
 pg kpktgend_0 rem_device_all
 pg kpktgend_0 "add_device mydev0"
@@ -142,12 +142,24 @@ expect_eq "tx_queue_stops under noqueue" "$(delta a tx_queue_stops)" 0
 check_conservation
 
 # ---- 3. peer down and up under flood
+# flooding N: 500 frames more than N reached mydev0's driver (sent, or
+# dropped on the full ring: tx_packets + tx_dropped).
+flooding() {
+	local p d
+	read -r p </sys/class/net/mydev0/statistics/tx_packets
+	read -r d </sys/class/net/mydev0/statistics/tx_dropped
+	[ $((p + d)) -ge $(($1 + 500)) ]
+}
 flap() { # MODE
 	local i
 	take0
-	taskset 1 "${FLOOD[@]}" -3 >/tmp/flood.out &
+	# Long enough, and flowing before the first down, on a slow kernel
+	# too (python alone starts in seconds there).
+	taskset 1 "${FLOOD[@]}" -$((3 * ${LAB_TIMEOUT_SCALE:-1})) >/tmp/flood.out &
 	local fpid=$!
-	sleep 1
+	wait_for $((10 * ${LAB_TIMEOUT_SCALE:-1})) flooding $((a0[tx_packets] + a0[tx_dropped])) ||
+		fail "$1: the flood never reached the driver"
+	sleep 0.5
 	for i in 1 2; do
 		ip -n "$NS" link set dev mydev1 down
 		sleep 0.3

@@ -21,7 +21,8 @@
 . "$(dirname "$0")/pairlib.sh"
 
 require_cmd socat python3
-modinfo netconsole >/dev/null 2>&1 || skip "no netconsole module"
+modinfo netconsole >/dev/null 2>&1 ||
+	fail "no netconsole module (every kernel of the lab has one)"
 PORT=6666
 OUT=/tmp/netconsole.txt
 TAG=mynetdrv-qa-nc-$$

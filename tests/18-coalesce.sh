@@ -39,7 +39,7 @@ GAP_NS=60000	# < 100 us: pktgen spins between frames rather than sleeping
 
 PAIR_IPV6=0
 pair_setup
-modprobe pktgen || skip "no pktgen module"
+modprobe pktgen || fail "no pktgen module (every kernel of the lab has one)"
 
 # coal DEV [NETNS]: "rx-usecs rx-frames" from ethtool -c.
 coal() {

@@ -70,7 +70,7 @@
 #                              (and logs) after TIMEOUT_S
 #   in_ns NS CMD...            ip netns exec NS CMD...
 #   dev_exists DEV [NETNS]     true if the link exists (in NETNS)
-#   require_cmd CMD...         skip the test unless every CMD is in PATH
+#   require_cmd CMD...         fail the test unless every CMD is in PATH
 #   ip_mynetdrv ARGS...        ip with IP_LIB_DIR set (the plugin); plain `ip`
 #                              works too since IP_LIB_DIR is exported
 
@@ -287,7 +287,10 @@ dev_exists() { [[ " $(link_names "${2:-}") " == *" $1 "* ]]; }
 require_cmd() {
 	local c
 	for c in "$@"; do
-		command -v "$c" >/dev/null 2>&1 || skip "$c not installed"
+		# The lab installs every tool a test uses (scripts/setup.sh):
+		# one missing is a broken lab, not a reason to pass.
+		command -v "$c" >/dev/null 2>&1 ||
+			fail "$c not installed (scripts/setup.sh installs it)"
 	done
 }
 
