@@ -241,6 +241,17 @@ static int mynet_fault_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(mynet_fault_fops, mynet_fault_get, mynet_fault_set,
 			 "%llu\n");
 
+/* A poll's delay busy-waits in softirq context: at most 1 ms. */
+static int mynet_poll_delay_set(void *data, u64 val)
+{
+	if (val > USEC_PER_MSEC)
+		return -EINVAL;
+	return mynet_fault_set(data, val);
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(mynet_poll_delay_fops, mynet_fault_get,
+			 mynet_poll_delay_set, "%llu\n");
+
 /* Fault injection knobs, where netdevsim keeps its own (napi.c). */
 static void mynet_debugfs_init(void)
 {
@@ -249,6 +260,9 @@ static void mynet_debugfs_init(void)
 				   &mynet_lose_kicks, &mynet_fault_fops);
 	debugfs_create_file_unsafe("xmit_fail_nth", 0600, mynet_debugfs,
 				   &mynet_xmit_fail_nth, &mynet_fault_fops);
+	debugfs_create_file_unsafe("poll_delay_us", 0600, mynet_debugfs,
+				   &mynet_poll_delay_us,
+				   &mynet_poll_delay_fops);
 }
 
 static int __init mynet_init(void)

@@ -180,6 +180,7 @@ struct net_device *mynet_alloc(const char *name,
 DECLARE_STATIC_KEY_FALSE(mynet_faults);
 extern atomic_t mynet_lose_kicks;
 extern atomic_t mynet_xmit_fail_nth;
+extern atomic_t mynet_poll_delay_us;
 netdev_tx_t mynet_start_xmit(struct sk_buff *skb, struct net_device *dev);
 netdev_features_t mynet_features_check(struct sk_buff *skb,
 				       struct net_device *dev,

@@ -25,6 +25,7 @@
  * and replaces the rings without breaking that rule.
  */
 
+#include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
 #include <linux/jump_label.h>
@@ -106,12 +107,16 @@ static void mynet_tx_drop(struct mynet_tx_stats *stats, u64_stats_t *counter,
  * the next N RX interrupts, as a flaky NIC would lose them, so that the
  * TX watchdog can be seen to recover the queue they leave stuck;
  * xmit_fail_nth drops the N-th frame sent from now on as if memory ran
- * out (tx_drop_nomem), as the core's fail-nth fails one allocation. Until
- * a knob is first written the checks are a patched-out jump.
+ * out (tx_drop_nomem), as the core's fail-nth fails one allocation.
+ * poll_delay_us makes each poll that is about to complete wait that long
+ * after its last look at the ring, widening the window its re-check after
+ * napi_complete_done() closes. Until a knob is first written the checks
+ * are a patched-out jump.
  */
 DEFINE_STATIC_KEY_FALSE(mynet_faults);
 atomic_t mynet_lose_kicks = ATOMIC_INIT(0);
 atomic_t mynet_xmit_fail_nth = ATOMIC_INIT(0);
+atomic_t mynet_poll_delay_us = ATOMIC_INIT(0);
 
 static bool mynet_kick_lost(void)
 {
@@ -621,6 +626,10 @@ int mynet_poll(struct napi_struct *napi, int budget)
 	/* Work remains: keep the NAPI scheduled, the core polls us again. */
 	if (done == budget)
 		return budget;
+
+	if (static_branch_unlikely(&mynet_faults) &&
+	    atomic_read(&mynet_poll_delay_us))
+		udelay(atomic_read(&mynet_poll_delay_us));
 
 	if (napi_complete_done(napi, done)) {
 		/* A frame queued after our last look, whose kick was

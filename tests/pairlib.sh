@@ -333,7 +333,7 @@ seq_check() {
 }
 
 FAULTS=/sys/kernel/debug/mynetdrv
-FAULT_KNOBS=(lose_kicks xmit_fail_nth)
+FAULT_KNOBS=(lose_kicks xmit_fail_nth poll_delay_us)
 
 faults_arm() {
 	local k
