@@ -154,8 +154,8 @@ $(DEB): $(DEB_INPUTS)
 # KVER defaults to the kernel of linux-image-amd64 (scripts/vm.sh --default-kver).
 # (recursive '=': evaluated after `setup` and `lab-kernel` ran, so a fresh
 # machine works; lab-kernel creates the sid chroot when KVER needs it)
-.PHONY: setup lab-kernel lab-build lab-pkg check check-debug check-matrix \
-	run lint docs-check bench bench-smoke
+.PHONY: setup lab-kernel lab-build lab-pkg check check-debug check-kcsan \
+	check-matrix run lint mutants docs-check bench bench-smoke
 
 LAB_KVER = $(shell scripts/kernels.sh resolve $(KVER))
 TESTS ?=
@@ -189,12 +189,15 @@ lab-pkg: lab-build
 		INSTALL_MOD_PATH=build/install/$(LAB_KVER)
 	$(MAKE) --no-print-directory deb
 
-check: lab-build lab-pkg
+# LAB_PKG= skips the package (make mutants: no mutant needs test 27).
+LAB_PKG ?= lab-pkg
+check: lab-build $(LAB_PKG)
 	@scripts/check.sh --kver $(LAB_KVER) $(TESTS)
 
 # KASAN + lockdep + kmemleak under TCG: several times slower than 6.1,
-# so make check KVER=debug (also from check-matrix) gets longer timeouts.
-ifeq ($(KVER),debug)
+# so make check KVER=debug (also from check-matrix) gets longer timeouts;
+# so does KCSAN, whose watchpoints delay every instrumented access.
+ifneq ($(filter debug kcsan,$(KVER)),)
 check: export LAB_TIMEOUT_SCALE ?= 4
 check: export VM_TIMEOUT ?= 7200
 check: export VM_MEM ?= 3072
@@ -203,12 +206,21 @@ check: export VM_MEM ?= 3072
 # makes KASAN compute its shadow bounds for 4-level paging and report a
 # "wild-memory-access" at boot (seen once in ~20 boots). Not ours.
 check: export VM_CPU ?= max,la57=off
+endif
+ifeq ($(KVER),debug)
 # Without it KASAN prints only the first report of a boot.
 check: export VM_APPEND ?= kasan_multi_shot
 endif
 
 check-debug:
 	@$(MAKE) --no-print-directory check KVER=debug
+
+# KCSAN (data races; it cannot share a kernel with KASAN): the tests that
+# change rings and channels under traffic, stop and wake queues, and run
+# every control operation at random. The kernel build: ~15 min, cached.
+KCSAN_TESTS ?= 07 16 17 24 30
+check-kcsan:
+	@$(MAKE) --no-print-directory check KVER=kcsan TESTS="$(KCSAN_TESTS)"
 
 check-matrix: setup
 	@scripts/matrix.sh $(MATRIX)
@@ -224,6 +236,11 @@ bench-smoke: lab-build
 
 lint: setup
 	@scripts/lint.sh $(MATRIX)
+
+# Break the driver one contract at a time (tests/mutants/*.patch) and
+# check that the tests named in each patch catch it.
+mutants: setup
+	@scripts/mutants.sh $(MUTANTS)
 
 # ---------------------------------------------------------------- docs
 # Debian's docutils (python3-docutils, installed by scripts/setup.sh), not

@@ -1,11 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# scripts/debugkernel.sh - the debug kernel of `make check-debug`: Debian's
-# linux-source-6.1 built with KASAN, lockdep, kmemleak, UBSAN, DEBUG_NET and
-# fault injection (scripts/debug-kernel.config), for the lab VM only.
+# scripts/debugkernel.sh - the checking kernels of the lab, for the VM only:
+# Debian's linux-source-6.1 built with a config fragment per flavor:
+#   debug   KASAN, lockdep, kmemleak, UBSAN, DEBUG_NET and fault injection
+#           (scripts/debug-kernel.config): `make check-debug`
+#   kcsan   KCSAN, the data-race detector, which cannot be combined with
+#           KASAN (scripts/kcsan-kernel.config): `make check-kcsan`
 #
-# Usage: scripts/debugkernel.sh COMMAND
+# Usage: scripts/debugkernel.sh [--flavor debug|kcsan] COMMAND
 #   build     build it unless the cache has it (first time: 15-25 min on
 #             2 cores), then print its release
 #   release   print the release of the cached build ("" and status 1 if none)
@@ -14,7 +17,7 @@
 #   key       print the cache key
 #
 # The build lives outside the repository, in
-# $MYNETDRV_CACHE/debug-6.1-<key> (default /var/cache/mynetdrv), where <key>
+# $MYNETDRV_CACHE/FLAVOR-6.1-<key> (default /var/cache/mynetdrv), where <key>
 # hashes the config fragment, RECIPE below and the linux-source-6.1 version:
 # it is built once per machine and config.  Layout:
 #   src/                          the kernel tree, built in place (modules
@@ -22,13 +25,22 @@
 #   root/boot/vmlinuz-R           the image scripts/vm.sh boots (-machine q35)
 #   root/lib/modules/R/           modules_install (build -> src)
 #   .ready                        written last
-# An interrupted build resumes (make is incremental); older debug-6.1-*
+# An interrupted build resumes (make is incremental); older FLAVOR-6.1-*
 # directories are removed once a new one is ready.
 set -euo pipefail
 
 SELF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${MYNETDRV_CACHE:-/var/cache/mynetdrv}
-FRAGMENT=$SELF_DIR/debug-kernel.config
+FLAVOR=debug
+if [ "${1:-}" = --flavor ]; then
+	FLAVOR=${2:-}
+	shift 2
+fi
+case $FLAVOR in
+debug|kcsan) ;;
+*) echo "debugkernel.sh: unknown flavor '$FLAVOR' (debug, kcsan)" >&2; exit 1 ;;
+esac
+FRAGMENT=$SELF_DIR/$FLAVOR-kernel.config
 TARBALL=/usr/src/linux-source-6.1.tar.xz
 # Bump when the way the kernel is built changes (not the config: the
 # fragment is part of the key already).
@@ -46,7 +58,7 @@ key() {
 	} | sha256sum | cut -c1-12
 }
 
-dir() { echo "$CACHE/debug-6.1-$(key)"; }
+dir() { echo "$CACHE/$FLAVOR-6.1-$(key)"; }
 
 release() {
 	local d
@@ -121,7 +133,7 @@ build() {
 	cp "$src/.config" "$d/root/boot/config-$rel"
 	echo "$rel" >"$d/.ready"
 	info "built $rel in $(($(date +%s) - t0))s"
-	for old in "$CACHE"/debug-6.1-*; do
+	for old in "$CACHE/$FLAVOR"-6.1-*; do
 		case $old in "$d"|"$d".lock) continue ;; esac
 		if [ -d "$old" ]; then
 			info "removing the old build $old"

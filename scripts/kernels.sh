@@ -34,6 +34,8 @@
 #   debug   the debug kernel of `make check-debug` (Debian's linux-source-6.1
 #           with KASAN, lockdep, kmemleak, UBSAN, fault injection), built
 #           and cached by scripts/debugkernel.sh; prepare builds it
+#   kcsan   the same source with KCSAN, the data-race detector, for
+#           `make check-kcsan` (scripts/debugkernel.sh --flavor kcsan)
 #   7, sid, unstable
 #           the newest kernel of Debian unstable, installed in a debootstrapped
 #           sid chroot: $MYNETDRV_CACHE/sid (default /var/cache/mynetdrv/sid),
@@ -88,9 +90,9 @@ resolve() { # ALIAS -> release on stdout
 		r=$(newest / '6.12.*+deb12-amd64')
 		[ -n "$r" ] || die "no 6.12.*+deb12-amd64 kernel with headers installed; run scripts/setup.sh"
 		;;
-	debug)
-		r=$("$SELF_DIR/debugkernel.sh" release) ||
-			die "the debug kernel is not built yet: make check-debug (or scripts/debugkernel.sh build)"
+	debug|kcsan)
+		r=$("$SELF_DIR/debugkernel.sh" --flavor "$k" release) ||
+			die "the $k kernel is not built yet: make check-$k (or scripts/debugkernel.sh --flavor $k build)"
 		;;
 	*)
 		if is_sid_alias "$k" && [ -z "$(krel_root "$k")" ]; then
@@ -114,19 +116,29 @@ resolve() { # ALIAS -> release on stdout
 	echo "$r"
 }
 
-# Root of the debug kernel, or "" if it is not built.
-debug_root() { "$SELF_DIR/debugkernel.sh" root 2>/dev/null || true; }
+# Root of the debug (or kcsan) kernel, or "" if it is not built.
+debug_root() { "$SELF_DIR/debugkernel.sh" --flavor "${1:-debug}" root 2>/dev/null || true; }
+
+# Is ROOT the host's, or that of a kernel built here by the host's gcc?
+host_built() {
+	[ "$1" = / ] || [ "$1" = "$(debug_root)" ] || [ "$1" = "$(debug_root kcsan)" ]
+}
 
 # Root holding release R, or "" if none.
 krel_root() {
-	local d
+	local d f
 	if [ -e "/boot/vmlinuz-$1" ] && [ -d "/lib/modules/$1" ]; then
 		echo /
 	elif sid_ready && [ -e "$SID/boot/vmlinuz-$1" ] && [ -d "$SID/lib/modules/$1" ]; then
 		echo "$SID"
 	else
-		d=$(debug_root)
-		[ -n "$d" ] && [ -e "$d/boot/vmlinuz-$1" ] && echo "$d"
+		for f in debug kcsan; do
+			d=$(debug_root $f)
+			if [ -n "$d" ] && [ -e "$d/boot/vmlinuz-$1" ]; then
+				echo "$d"
+				break
+			fi
+		done
 	fi
 	return 0
 }
@@ -186,9 +198,9 @@ create_sid() {
 
 prepare() {
 	local k=${1:-default}
-	# debug: build the debug kernel unless cached
-	if [ "$k" = debug ]; then
-		"$SELF_DIR/debugkernel.sh" build >/dev/null
+	# debug, kcsan: build that kernel unless cached
+	if [ "$k" = debug ] || [ "$k" = kcsan ]; then
+		"$SELF_DIR/debugkernel.sh" --flavor "$k" build >/dev/null
 	fi
 	# 7, 7.x, sid, unstable: create the chroot unless the host has it
 	if is_sid_alias "$k" && [ ! -e "/boot/vmlinuz-$k" ]; then
@@ -229,8 +241,8 @@ kbuild() { # K DIR MAKEARG...
 	dir=$(cd "$2" && pwd)
 	shift 2
 	root=$(krel_root "$r")
-	# The host's own kernels, and the debug kernel (built by the host's gcc)
-	if [ "$root" = / ] || [ "$root" = "$(debug_root)" ]; then
+	# The host's own kernels, and the debug kernels (built by the host's gcc)
+	if host_built "$root"; then
 		exec make -C "${root%/}/lib/modules/$r/build" M="$dir" "$@"
 	fi
 	info "building in the sid chroot ($root) against $r"
@@ -272,7 +284,7 @@ install_module() { # K DIR MODDIR [BASE]
 	mkdir -p "$base"
 	base=$(cd "$base" && pwd)
 	symvers=/lib/modules/$r/build/Module.symvers
-	if [ "$root" = / ] || [ "$root" = "$(debug_root)" ]; then
+	if host_built "$root"; then
 		make -C "${root%/}/lib/modules/$r/build" M="$dir" KERNELRELEASE="$r" \
 			INSTALL_MOD_DIR="$moddir" INSTALL_MOD_PATH="${base%/}" modules_install
 		depmod -b "$base" -e -E "${root%/}$symvers" "$r"
@@ -299,7 +311,7 @@ sparse_version() { # K
 	local r root
 	r=$(resolve "$1")
 	root=$(krel_root "$r")
-	if [ "$root" = / ] || [ "$root" = "$(debug_root)" ]; then
+	if host_built "$root"; then
 		sparse --version 2>/dev/null || true
 	else
 		in_chroot "$root" -- sparse --version 2>/dev/null || true

@@ -45,6 +45,7 @@ for pid in $(pgrep -x 'napi/mydev1-[0-9]*'); do
 done
 [ "$pinned" -gt 0 ] || fail "no NAPI kthread of mydev1 to pin"
 settle
+# shellcheck disable=SC2034 # used through d()'s namerefs
 declare -A a0 a1 b0 b1
 
 expect_fail sh -c "echo 1001 >$DELAY"
