@@ -159,7 +159,7 @@ flap() { # MODE
 	purged0=${b0[rx_drop_purged]}
 	# Flowing before the first down, on a slow kernel too (python alone
 	# starts in seconds there), and until the flaps are done.
-	taskset 1 "${FLOOD[@]}" -$((20 * ${LAB_TIMEOUT_SCALE:-1})) >/dev/null &
+	taskset 1 "${FLOOD[@]}" -$((30 * ${LAB_TIMEOUT_SCALE:-1})) >/dev/null &
 	local fpid=$!
 	wait_for $((10 * ${LAB_TIMEOUT_SCALE:-1})) flooding $((a0[tx_packets] + a0[tx_dropped])) ||
 		fail "$1: the flood never reached the driver"
@@ -177,8 +177,12 @@ flap() { # MODE
 			break
 		fi
 	done
-	kill "$fpid"
-	wait "$fpid" 2>/dev/null || true
+	# Killed here, or over by now: then it must have ended well.
+	if kill "$fpid" 2>/dev/null; then
+		wait "$fpid" 2>/dev/null || true
+	else
+		wait "$fpid" || fail "$1: the flood failed before the flaps ended"
+	fi
 	wait_for 5 grep -qx 1 /sys/class/net/mydev0/carrier || fail "no carrier after flapping"
 	take1
 	log "$1: $((i > 6 ? 6 : i)) flaps; tx_packets +$(delta a tx_packets)," \
