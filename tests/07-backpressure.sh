@@ -56,22 +56,8 @@ pair_setup
 
 FLOOD=(python3 "$REPO/tests/udpflood.py" --size 18 --sndbuf)
 
-# Slow down mydev1's NAPI: a kthread pinned to CPU 0 at SCHED_IDLE.
-slow_napi() {
-	local pid slowed=""
-	echo 1 >"$PEER_SYS/class/net/mydev1/threaded" || fail "cannot make mydev1's NAPI threaded"
-	# Right after an up, the kthread of the previous open may still be
-	# listed while it exits: slow down every one that is still there.
-	for pid in $(pgrep -x 'napi/mydev1-[0-9]*'); do
-		if ! taskset -p 1 "$pid" >/dev/null 2>&1 ||
-		   ! chrt -i -p 0 "$pid" 2>/dev/null; then
-			continue
-		fi
-		log "mydev1 NAPI kthread $pid: CPU 0, SCHED_IDLE"
-		slowed=1
-	done
-	[ -n "$slowed" ] || fail "no NAPI kthread for mydev1"
-}
+# Slow down mydev1's NAPI: its kthreads pinned to CPU 0 at SCHED_IDLE.
+slow_napi() { mydev1_napi_pin 1 idle; }
 qdisc_drops() {
 	tc -s -j qdisc show dev mydev0 root | jq -r '.[0].drops'
 }

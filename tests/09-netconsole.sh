@@ -85,15 +85,8 @@ done
 # One channel: the flood and netpoll's messages then share the one queue
 # and ring (with more, each could take another).
 expect_ok ethtool -L mydev0 combined 1
-echo 1 >"$PEER_SYS/class/net/mydev1/threaded" || fail "cannot make mydev1's NAPI threaded"
-# Every NAPI kthread of mydev1: the channel change may have left one of
-# the removed ring's still exiting, listed before the one that polls.
-slowed=0
-for pid in $(pgrep -x 'napi/mydev1-[0-9]*'); do
-	taskset -p 1 "$pid" >/dev/null 2>&1 && chrt -i -p 0 "$pid" 2>/dev/null &&
-		slowed=$((slowed + 1))
-done
-[ "$slowed" -gt 0 ] || fail "no NAPI kthread of mydev1 to slow down"
+# mydev1's NAPI kthreads on CPU 0 at SCHED_IDLE, as in 07.
+mydev1_napi_pin 1 idle
 snap a0 mydev0
 taskset 1 python3 -c '
 import socket, time

@@ -95,8 +95,7 @@ check_link mydev0 "" 10000Mb/s Full yes
 check_link mydev1 "$NS" 10000Mb/s Full yes
 
 # ------------------------------------------------ ethtool -S
-ch=$(ethtool -l mydev0 | awk '/^Combined:/ { v = $2 } END { print v }')
-[ "$ch" -ge 1 ] || fail "no current channel count in ethtool -l mydev0"
+ch=$(cur_channels mydev0)
 want=$(expected_stats "$ch")
 for dev in mydev0 mydev1; do
 	if [ $dev = mydev1 ]; then out=$(in_ns "$NS" ethtool -S $dev); else out=$(ethtool -S $dev); fi

@@ -41,7 +41,7 @@ check_dev() {
 	local -A c
 	js=$(qstats "$dev" "$ns")
 	snap c "$dev" "$ns"
-	ch=$(ns_run "$ns" ethtool -l "$dev" | awk '/^Combined:/ { v = $2 } END { print v }')
+	ch=$(cur_channels "$dev" "$ns")
 	log "$dev qstats ($ch channels): $js"
 	[ "$ch" -gt 1 ] || log "note: one channel only ($(nproc) CPUs): the sums are one queue"
 	for k in rx-packets rx-bytes tx-packets tx-bytes; do

@@ -97,7 +97,7 @@ has_flag() { # FLAG: in the <...> of ip link show mydev1
 arrived() {
 	local p f
 	read -r p <"$PEER_SYS/class/net/mydev1/statistics/rx_packets"
-	f=$(ns_run "$NS" ethtool -S mydev1 | awk '$1 == "rx_filtered:" { print $2 }')
+	f=$(ethtool_stat mydev1 rx_filtered "$NS")
 	[ $((p + f)) -ge "$1" ]
 }
 

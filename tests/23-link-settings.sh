@@ -254,7 +254,7 @@ fi
 expect_eq "$LOSE" "$(cat "$LOSE")" 0
 # txq_timeouts: the core's count, summed over mydev0's TX queues.
 txq_timeouts() { cat /sys/class/net/mydev0/queues/tx-*/tx_timeout | awk '{ s += $1 } END { print s + 0 }'; }
-CH=$(ethtool -l mydev0 | awk '/^Combined:/ { v = $2 } END { print v }')
+CH=$(cur_channels mydev0)
 expect_eq "mydev0 tx_timeouts before" "$(ethtool_stat mydev0 tx_timeouts)" 0
 expect_eq "queues/tx-*/tx_timeout before" "$(txq_timeouts)" 0
 settle

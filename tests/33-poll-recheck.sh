@@ -38,12 +38,7 @@ test_cleanup() {
 faults_arm
 udp_sink_start
 expect_ok ethtool -L mydev0 combined 1
-echo 1 >"$PEER_SYS/class/net/mydev1/threaded" || fail "cannot make mydev1's NAPI threaded"
-pinned=0
-for pid in $(pgrep -x 'napi/mydev1-[0-9]*'); do
-	taskset -p 2 "$pid" >/dev/null 2>&1 && pinned=$((pinned + 1))
-done
-[ "$pinned" -gt 0 ] || fail "no NAPI kthread of mydev1 to pin"
+mydev1_napi_pin 2
 settle
 # shellcheck disable=SC2034 # used through d()'s namerefs
 declare -A a0 a1 b0 b1

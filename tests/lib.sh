@@ -71,6 +71,7 @@
 #   in_ns NS CMD...            ip netns exec NS CMD...
 #   dev_exists DEV [NETNS]     true if the link exists (in NETNS)
 #   require_cmd CMD...         fail the test unless every CMD is in PATH
+#   cur_channels DEV [NETNS]   the channel count in use (ethtool -l)
 #   ip_mynetdrv ARGS...        ip with IP_LIB_DIR set (the plugin); plain `ip`
 #                              works too since IP_LIB_DIR is exported
 
@@ -202,6 +203,18 @@ link_stat() {
 	val=$(jq -r ".[0]$path // empty" <<<"$json")
 	[ -n "$val" ] || fail "link_stat: $dev has no $field ($path)"
 	echo "$val"
+}
+
+cur_channels() {
+	local out v
+	if [ -n "${2:-}" ]; then
+		out=$(ip netns exec "$2" ethtool -l "$1") || fail "ethtool -l $1 failed in netns $2"
+	else
+		out=$(ethtool -l "$1") || fail "ethtool -l $1 failed"
+	fi
+	v=$(awk '/^Combined:/ { v = $2 } END { print v }' <<<"$out")
+	[ -n "$v" ] || fail "no current channel count in ethtool -l $1"
+	echo "$v"
 }
 
 ethtool_stat() {

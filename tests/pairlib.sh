@@ -22,6 +22,9 @@
 #                                   tx<i>_packets, tx<i>_bytes, tx<i>_stops)
 #                                   from qstats where the kernel has it
 #   default_channels                the channel count a new pair starts with
+#   mydev1_napi_pin MASK [idle]     mydev1's NAPI threaded, each of its
+#                                   kthreads pinned to the CPUs of hex MASK
+#                                   (and at SCHED_IDLE with "idle")
 #   settle                          wait until no counter of either end
 #                                   moves for 0.5 s
 #   test_cleanup                    if the test defines it, run at exit
@@ -386,6 +389,20 @@ default_channels() {
 	[ "$n" -le 2 ] || n=$(((n + 1) / 2))
 	[ "$n" -le 16 ] || n=16
 	echo "$n"
+}
+
+mydev1_napi_pin() {
+	local pid pinned=0
+	echo 1 >"$PEER_SYS/class/net/mydev1/threaded" || fail "cannot make mydev1's NAPI threaded"
+	# Right after an up or a channel change, the kthread of a NAPI that
+	# went away may still be listed while it exits: pin every one there.
+	for pid in $(pgrep -x 'napi/mydev1-[0-9]*'); do
+		taskset -p "$1" "$pid" >/dev/null 2>&1 || continue
+		if [ "${2:-}" = idle ]; then chrt -i -p 0 "$pid" 2>/dev/null || continue; fi
+		log "mydev1 NAPI kthread $pid: CPU mask $1${2:+, SCHED_IDLE}"
+		pinned=$((pinned + 1))
+	done
+	[ "$pinned" -gt 0 ] || fail "no NAPI kthread of mydev1 to pin"
 }
 
 rps_on() {
