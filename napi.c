@@ -133,6 +133,17 @@ static bool mynet_xmit_fails(void)
 	       atomic_dec_if_positive(&mynet_xmit_fail_nth) == 0;
 }
 
+static void mynet_poll_delay(void)
+{
+	int usecs;
+
+	if (!static_branch_unlikely(&mynet_faults))
+		return;
+	usecs = atomic_read(&mynet_poll_delay_us);
+	if (usecs)
+		udelay(usecs);
+}
+
 /**
  * mynet_irq_timer() - the receiver's moderation timer expired
  * @timer: &mynet_rq.irq_timer
@@ -627,9 +638,7 @@ int mynet_poll(struct napi_struct *napi, int budget)
 	if (done == budget)
 		return budget;
 
-	if (static_branch_unlikely(&mynet_faults) &&
-	    atomic_read(&mynet_poll_delay_us))
-		udelay(atomic_read(&mynet_poll_delay_us));
+	mynet_poll_delay();
 
 	if (napi_complete_done(napi, done)) {
 		/* A frame queued after our last look, whose kick was
