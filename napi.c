@@ -34,23 +34,30 @@
 #include <linux/overflow.h>
 #include <linux/skbuff.h>
 #include <net/net_namespace.h>
+#include <net/netdev_queues.h>
 #include <net/sch_generic.h>
 #include <net/sock.h>
 
 #include "mynetdrv.h"
 
-/* Wake a stopped sender only once a quarter of the ring is free, so it
- * does not stop again after a frame or two.
+/* Wake a stopped sender (or let it restart itself) only once a quarter
+ * of the ring is free, so it does not stop again after a frame or two.
  */
 #define MYNET_WAKE_THRESH(rq)	(((rq)->mask + 1) / 4)
 
-/* Producer side: does the ring lack room for one more skb? */
-static bool mynet_ring_full(const struct mynet_rq *rq)
+/* Producer side: free slots. */
+static u32 mynet_ring_free(const struct mynet_rq *rq)
 {
 	/* Acquire pairs with the consumer's release of head: it has read
 	 * a slot before the producer may reuse it.
 	 */
-	return rq->tail - smp_load_acquire(&rq->head) > rq->mask;
+	return rq->mask + 1 - (rq->tail - smp_load_acquire(&rq->head));
+}
+
+/* Producer side: does the ring lack room for one more skb? */
+static bool mynet_ring_full(const struct mynet_rq *rq)
+{
+	return !mynet_ring_free(rq);
 }
 
 static void mynet_ring_produce(struct mynet_rq *rq, struct sk_buff *skb)
@@ -223,16 +230,14 @@ static void mynet_maybe_stop(struct mynet_rq *rq, struct netdev_queue *txq,
 	if (likely(!mynet_ring_full(rq)) || qdisc_txq_has_no_queue(txq))
 		return;
 
-	netif_tx_stop_queue(txq);
-	/* Pairs with smp_mb() in mynet_wake_peer(): either the consumer
-	 * sees the queue stopped and wakes it, or we see the slots it
-	 * freed and restart the queue ourselves.
+	/* Stop, then look again: its barrier pairs with smp_mb() in
+	 * mynet_wake_peer(), so either the consumer sees the queue stopped
+	 * and wakes it, or we see the slots it freed and restart the queue
+	 * ourselves, at the consumer's own threshold.
 	 */
-	smp_mb__after_atomic();
-	if (unlikely(!mynet_ring_full(rq))) {
-		netif_tx_start_queue(txq);
+	if (netif_txq_try_stop(txq, mynet_ring_free(rq),
+			       MYNET_WAKE_THRESH(rq)))
 		return;
-	}
 
 	u64_stats_update_begin(&stats->syncp);
 	u64_stats_inc(&stats->stops);
@@ -586,8 +591,11 @@ static void mynet_wake_peer(struct mynet_rq *rq)
 	struct netdev_queue *txq;
 	struct net_device *peer;
 
-	/* Pairs with smp_mb__after_atomic() in mynet_maybe_stop(): our new
-	 * head is visible before we look at the queue's state.
+	/* Pairs with the barrier of netif_txq_try_stop() in
+	 * mynet_maybe_stop(): our new head is visible before we look at
+	 * the queue's state. The wake half of netdev_queues.h,
+	 * __netif_txq_completed_wake(), would do this but also completes
+	 * bytes to BQL, which this driver does not account.
 	 */
 	smp_mb();
 

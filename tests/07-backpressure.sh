@@ -10,6 +10,12 @@
 #     frames: frames reaching the driver + qdisc drops == N exactly;
 #     tx_drop_ring_full stays 0; tx_queue_stops > 0 and mydev1's
 #     rx_peer_queue_wakes == tx_queue_stops (every stop woken).
+#     Then the wake threshold: with mydev1's ring at 1024 slots, whose
+#     NAPI frees at most 64 (its budget) per poll, a stopped queue is
+#     woken (or restarts itself) only once 256 slots, a quarter, are
+#     free: so between two stops at least 256 frames entered the ring,
+#     tx_packets >= 256 * tx_queue_stops. Waking at the first free slot
+#     would stop about once per poll, every 64 frames.
 #  2. With `tc qdisc replace dev mydev0 root noqueue`: pktgen (start_xmit)
 #     and a python flood of N frames each: tx_packets + tx_drop_ring_full
 #     == N exactly, ring-full drops > 0, no queue stop.
@@ -91,6 +97,26 @@ expect_eq "tx_dropped under a qdisc" "$(delta a tx_dropped)" 0
 expect_eq "peer's rx_peer_queue_wakes == tx_queue_stops" \
 	"$(delta b rx_peer_queue_wakes)" "$(delta a tx_queue_stops)"
 check_conservation
+
+# The wake threshold, on a ring four times the NAPI budget.
+RING=1024
+expect_ok ip netns exec "$NS" ethtool -G mydev1 rx "$RING"
+slow_napi
+take0
+sent=$(taskset 1 "${FLOOD[@]}" "$N")
+take1
+log "ring $RING: tx_packets +$(delta a tx_packets), tx_queue_stops +$(delta a tx_queue_stops)," \
+	"peer wakes +$(delta b rx_peer_queue_wakes), peer polls +$(delta b rx_polls)"
+[ "$(delta a tx_queue_stops)" -gt 1 ] ||
+	fail "ring $RING: the queue stopped $(delta a tx_queue_stops) times, expected > 1"
+[ "$(delta a tx_packets)" -ge $(( $(delta a tx_queue_stops) * RING / 4 )) ] ||
+	fail "ring $RING: $(delta a tx_packets) frames for $(delta a tx_queue_stops) stops: fewer than $((RING / 4)) per stop, woken below a quarter ring"
+expect_eq "ring $RING: peer's rx_peer_queue_wakes == tx_queue_stops" \
+	"$(delta b rx_peer_queue_wakes)" "$(delta a tx_queue_stops)"
+expect_eq "ring $RING: tx_drop_ring_full under a qdisc" "$(delta a tx_drop_ring_full)" 0
+check_conservation
+expect_ok ip netns exec "$NS" ethtool -G mydev1 rx 256
+slow_napi
 
 # ---- 2. noqueue
 expect_ok tc qdisc replace dev mydev0 root noqueue
