@@ -11,7 +11,9 @@
 #  - traffic after that adds to the old values (never reset): 3 pings add
 #    exactly 3 frames / 294 bytes each way, conservation stays exact;
 #  - tx_kicks: one per lone frame (+3 for 3 pings), and at all times
-#    kicks <= tx_packets + tx_dropped; rx_polls > 0 and grew with traffic;
+#    kicks <= tx_packets + tx_dropped; rx_polls: one per lone frame too
+#    (+3 each end), and per queue, mydev0's tx<i>_kicks growth == mydev1's
+#    rx<i>_polls growth and the other way;
 #  - the ethtool -S names are the same on both ends and across down/up.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -89,8 +91,22 @@ expect_eq "mydev1 tx_packets after 3 replies" "${b2[tx_packets]}" "$((b[tx_packe
 expect_eq "mydev0 rx_bytes after 3 replies" "${a2[rx_bytes]}" "$((a[rx_bytes] + 3 * 98))"
 expect_eq "mydev0 tx_kicks after 3 lone frames" "${a2[tx_kicks]}" "$((a[tx_kicks] + 3))"
 expect_eq "mydev1 tx_kicks after 3 lone frames" "${b2[tx_kicks]}" "$((b[tx_kicks] + 3))"
-[ "${b2[rx_polls]}" -gt "${b[rx_polls]}" ] || fail "mydev1 rx_polls did not grow (${b[rx_polls]} -> ${b2[rx_polls]})"
-[ "${a2[rx_polls]}" -gt "${a[rx_polls]}" ] || fail "mydev0 rx_polls did not grow (${a[rx_polls]} -> ${a2[rx_polls]})"
+# A lone frame's kick finds the NAPI idle: one poll takes it, completes
+# and finds nothing more.
+expect_eq "mydev1 rx_polls after 3 lone frames" "${b2[rx_polls]}" "$((b[rx_polls] + 3))"
+expect_eq "mydev0 rx_polls after 3 lone replies" "${a2[rx_polls]}" "$((a[rx_polls] + 3))"
+# Per queue: TX queue i of one end kicks ring i of the other, whose NAPI
+# counts the polls: two devices' counters, each queue's own.
+grown() { # ARR_BEFORE ARR_AFTER COUNTER
+	local -n _b=$1 _a=$2
+	echo $((_a[$3] - _b[$3]))
+}
+for ((q = 0; q < $(cur_channels mydev0); q++)); do
+	expect_eq "mydev0 tx${q}_kicks growth == mydev1 rx${q}_polls growth" \
+		"$(grown a a2 "tx${q}_kicks")" "$(grown b b2 "rx${q}_polls")"
+	expect_eq "mydev1 tx${q}_kicks growth == mydev0 rx${q}_polls growth" \
+		"$(grown b b2 "tx${q}_kicks")" "$(grown a a2 "rx${q}_polls")"
+done
 for end in a2 b2; do
 	declare -n s=$end
 	log "$end: tx_packets ${s[tx_packets]} tx_dropped ${s[tx_dropped]} tx_kicks ${s[tx_kicks]} rx_packets ${s[rx_packets]} rx_polls ${s[rx_polls]}"

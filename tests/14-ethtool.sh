@@ -11,7 +11,10 @@
 #    device totals, then per queue in use (a queue's packets, bytes and
 #    stops only before 6.9, where no qstats report them), following
 #    ethtool -L; none of the standard rtnl_link_stats64 counters
-#    duplicated, and the NAPI/kick counters move with traffic;
+#    duplicated, and the NAPI/kick counters move with traffic
+#    (tx_drop_runt stays 0 here and everywhere: no path from user space
+#    hands the driver a frame shorter than 14 bytes, see
+#    Documentation/mynetdrv.rst, "Statistics");
 #  - ethtool -T: software tx/rx timestamping, no PHC, no hw modes;
 #  - modinfo: description, license GPL, version, parm numpairs with a
 #    description, alias rtnl-link-mynetdrv.

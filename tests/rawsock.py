@@ -37,6 +37,7 @@ Usage:
 Only the Python standard library is used.
 """
 import ctypes
+import errno
 import json
 import os
 import select
@@ -216,7 +217,14 @@ def capture(args):
     res = fresh()
 
     def take():
-        data, anc, _flags, addr = s.recvmsg(SNAP, socket.CMSG_SPACE(20))
+        try:
+            data, anc, _flags, addr = s.recvmsg(SNAP, socket.CMSG_SPACE(20))
+        except OSError as e:
+            # Reported once, when bound to a device that is down (or
+            # goes down); the socket receives again once it is up.
+            if e.errno != errno.ENETDOWN:
+                raise
+            return
         if addr[2] == PACKET_OUTGOING:
             return
         length = len(data)
