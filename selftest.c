@@ -109,6 +109,8 @@ static struct sk_buff *mynet_test_frame(struct net_device *dev,
 	th->crc = htonl(crc32_le(~0, pattern, n));
 
 	skb_reset_mac_header(skb);
+	/* Where a tc action (act_pedit, as test 22 uses) finds the payload. */
+	skb_set_network_header(skb, ETH_HLEN);
 	skb->protocol = eth->h_proto;
 	skb->dev = dev;
 	return skb;

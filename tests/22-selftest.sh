@@ -15,6 +15,12 @@
 #  - `online`: PASS, link 0, loopback reported 0, and no frame sent;
 #  - mydev1 down: FAIL, nonzero exit, link test nonzero; mydev0 down: FAIL;
 #    both up again: PASS (nothing left broken);
+#  - a frame lost (the driver's xmit_fail_nth fault drops the 5th):
+#    FAIL, loopback = ETIMEDOUT (110) after the test's 2 s, the kernel log
+#    says "63 of 64 frames back, 0 damaged", tx_drop_nomem +1;
+#  - a frame damaged (a tc pedit action on mydev0's egress rewrites one
+#    byte of frame 7's pattern): FAIL, loopback = EILSEQ (84), "64 of 64
+#    frames back, 1 damaged";
 #  - exact conservation both ways at the end.
 # TIMEOUT: 180
 # shellcheck source=lib.sh
@@ -174,6 +180,41 @@ selftest mydev0 ""
 take1
 expect_pass "both up again"
 expect_eq "mydev0 tx_packets delta" "$(da tx_packets)" "$FRAMES"
+
+# expect_loop_fail WHAT ERRNO LOGLINE: the loopback test failed with
+# ERRNO, the link test passed, and the driver said why in the kernel log.
+expect_loop_fail() {
+	[ "$ST_RC" -ne 0 ] || fail "$1: ethtool -t exited 0"
+	expect_eq "$1: result" "$ST_RESULT" FAIL
+	expect_eq "$1: $LINK" "${ST[$LINK]}" 0
+	expect_eq "$1: $LOOP" "${ST[$LOOP]}" "$2"
+	dmesg | tail -n 20 | grep -qF "mydev0: loopback self-test failed: $3" ||
+		fail "$1: no kernel log line 'loopback self-test failed: $3'"
+	log "ok: $1: the kernel log says '$3'"
+}
+
+log "=== a frame lost: xmit_fail_nth drops the 5th (t=${SECONDS}s)"
+faults_arm
+take0
+echo 5 >"$FAULTS/xmit_fail_nth"
+selftest mydev0 "" offline
+take1
+faults_clear
+expect_loop_fail "a frame lost" 110 "63 of 64 frames back, 0 damaged (-110)"
+expect_eq "a frame lost: mydev0 tx_drop_nomem delta" "$(da tx_drop_nomem)" 1
+expect_eq "a frame lost: mydev1 rx_packets delta" "$(db rx_packets)" $((FRAMES - 1))
+
+log "=== a frame damaged: tc pedit on mydev0's egress, frame 7 (t=${SECONDS}s)"
+# The test header is magic (4 bytes), seq (2), len (2), crc (4), then the
+# pattern: match seq 7, rewrite the pattern's first byte.
+quick_ok tc qdisc add dev mydev0 clsact
+quick_ok tc filter add dev mydev0 egress protocol 0x88b5 u32 \
+	match u16 7 0xffff at 4 action pedit munge offset 12 u8 set 0xff
+selftest mydev0 "" offline
+expect_loop_fail "a frame damaged" 84 "64 of 64 frames back, 1 damaged (-84)"
+quick_ok tc qdisc del dev mydev0 clsact
+selftest mydev0 ""
+expect_pass "the damage removed"
 ping_count 3 "$ADDR_B"
 settle
 check_conservation
