@@ -69,6 +69,12 @@ for p in "${patches[@]}"; do
 	[ -n "${kver[$n]}" ] || kver[$n]=$DEF_KVER
 	tests[$n]=$(field "$p" Tests)
 	[ -n "${tests[$n]}" ] || { echo "mutants: $p has no Tests: line" >&2; exit 2; }
+	# The runs use the tracked files only: a test not committed yet
+	# would not run, and its mutant would "survive" for nothing.
+	for t in ${tests[$n]}; do
+		[ -n "$(git ls-files "tests/$t-*.sh")" ] ||
+			{ echo "mutants: $p names test $t, which is not a tracked tests/$t-*.sh" >&2; exit 2; }
+	done
 	[[ " ${kernels[*]} " == *" ${kver[$n]} "* ]] || kernels+=("${kver[$n]}")
 done
 
