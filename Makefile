@@ -125,7 +125,10 @@ $(DEB): $(DEB_INPUTS)
 #   make setup                  install what the lab needs (scripts/setup.sh)
 #   make check [KVER=...] [TESTS="01 05"]
 #                               build module + plugin, run tests/run.sh in
-#                               the VM, print KTAP and "N passed, N failed"
+#                               the VM, print one line per test (the tests'
+#                               output: build/vm/check/console.txt; all of
+#                               it on the terminal with LAB_VERBOSE=1) and
+#                               "N passed, N failed"
 #                               (KVER: a release or 6.1, 6.12, 7)
 #   make check-matrix [MATRIX="6.1 6.12 7"]
 #                               W=1 C=2 build + make check on each kernel,

@@ -220,8 +220,9 @@ row() {
 		line+=",,,,,,,,"
 	fi
 	echo "$line" >>"$CSV"
-	say "$1 $2 run $3: $4 $5"
+	say "[$(mmss $((SECONDS - BENCH_T0))), group $GROUP] $1 $2 run $3 of $RUNS: $4 $5"
 }
+mmss() { printf '%d:%02d' $(($1 / 60)) $(($1 % 60)); }
 
 # Microseconds to seconds with 6 decimals, and other fixed-point output.
 usecs() { printf '%d.%06d' $(($1 / 1000000)) $(($1 % 1000000)); }
@@ -688,8 +689,15 @@ for g in $FIGURES; do
 	*) die "unknown figure group '$g' (pps tcp rr churn)" ;;
 	esac
 done
+# Progress: each row's line says how long the run has taken and which
+# figure group of how many it is in.
+BENCH_T0=$SECONDS
+ngroups=$(wc -w <<<"$FIGURES")
+gi=0
 for g in $FIGURES; do
-	say "=== $g"
+	gi=$((gi + 1))
+	GROUP="$gi/$ngroups $g"
+	say "=== $g (group $gi of $ngroups, $RUNS run(s) per driver and figure)"
 	"bench_$g"
 done
 echo "ended=$(date -u +%FT%TZ)" >>"$OUT/conditions.txt"

@@ -9,6 +9,9 @@
 #
 # Usage: scripts/check.sh [--kver RELEASE] [PREFIX...]
 # Env LAB_TIMEOUT_SCALE multiplies every test's timeout (tests/run.sh).
+# Env LAB_VERBOSE=1: stream the guest's whole console instead of one line
+# per test (scripts/progress.py); it is saved in build/vm/check/console.txt
+# either way, and a failed run's in build/vm/failed-<date>/.
 # Env LAB_PKG_KERNEL: the kernel release on which tests/27-dkms.sh installs
 # the Debian package (default: the distribution's kernel, vm.sh
 # --default-kver; "all": every kernel).
@@ -31,12 +34,22 @@ rm -f "$KTAP"
 
 PKG_KERNEL=${LAB_PKG_KERNEL:-$("$SELF_DIR/vm.sh" --default-kver)}
 
+# One line per test (scripts/progress.py), or with LAB_VERBOSE=1 the
+# guest's whole console; vm.sh saves that in $OUT/console.txt either way.
+show() {
+	if [ "${LAB_VERBOSE:-0}" = 1 ]; then
+		cat
+	else
+		"$SELF_DIR/progress.py" "$OUT/console.txt"
+	fi
+}
+
 cd "$REPO" || exit 1
 "$SELF_DIR/vm.sh" "${KVER_ARGS[@]}" --out "$OUT" -- \
 	env KTAP_OUT="$KTAP" LAB_TIMEOUT_SCALE="${LAB_TIMEOUT_SCALE:-1}" \
 	LAB_PKG_KERNEL="$PKG_KERNEL" \
-	"$REPO/tests/run.sh" "$@"
-rc=$?
+	"$REPO/tests/run.sh" "$@" 2>&1 | show
+rc=${PIPESTATUS[0]}
 
 plan=0 passed=0 failed=0 skipped=0
 if [ -f "$KTAP" ]; then

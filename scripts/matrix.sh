@@ -16,8 +16,10 @@
 #     "warning:" line counts, and modpost's "WARNING:" lines.  If sparse is
 #     missing, checked nothing, or printed errors (it could not parse the
 #     kernel's headers), the table says so: the count is then gcc's alone;
-#  3. make check KVER=K; its KTAP is kept as build/matrix/<K>/ktap.txt and
-#     its output as build/matrix/<K>/check.log.
+#  3. make check KVER=K; its KTAP is kept as build/matrix/<K>/ktap.txt,
+#     its output (one line per test) as build/matrix/<K>/check.log and the
+#     guest's console, with every test's output, as
+#     build/matrix/<K>/console.txt.
 # A kernel whose build or VM run fails counts as (at least) 1 failed.
 # Prints the table, the times, and last a total line "N passed, N failed".
 # Exit status: 0 iff nothing failed on any kernel (warnings do not fail).
@@ -77,6 +79,8 @@ for k in "$@"; do
 	t3=$(date +%s)
 	[ -f build/vm/check/ktap.txt ] && cp build/vm/check/ktap.txt "$out/ktap.txt"
 	[ -f build/vm/check/dmesg.txt ] && cp build/vm/check/dmesg.txt "$out/dmesg.txt"
+	# check.log has one line per test: the tests' output is in the console.
+	[ -f build/vm/check/console.txt ] && cp build/vm/check/console.txt "$out/console.txt"
 	count=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out/check.log" | tail -n1)
 	if [ -z "$count" ]; then
 		count="0 passed, 1 failed"

@@ -44,7 +44,8 @@
 #    and the guest's /init mounts that directory (seen through the root
 #    share) with a RAM overlay on /lib/modules/<kver>, so modprobe works
 #    in the guest.  The userland stays the host's.
-#  * Console is ttyS0, streamed to stdout ('\r' stripped) and saved in
+#  * Console is ttyS0, streamed to stdout ('\r' stripped, a line at a
+#    time: tr alone would hold its output back in 4 KiB blocks) and saved in
 #    <out>/console.txt.
 #  * TCG runs all vCPUs in one host thread (thread=single) by default.
 #    Multi-threaded TCG was seen to kill guests of every kernel with "Oops:
@@ -371,7 +372,7 @@ timeout -s KILL "$TIMEOUT" qemu-system-x86_64 \
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
 	-fsdev local,id=results,path="$OUT",security_model=none,multidevs=remap \
 	-device virtio-9p-pci,fsdev=results,mount_tag=results \
-	</dev/null 2>&1 | tr -d '\r' | tee "$OUT/console.txt"
+	</dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$OUT/console.txt"
 rc=${PIPESTATUS[0]}
 set -e
 elapsed=$(( $(date +%s) - start ))

@@ -263,6 +263,9 @@ for f in "${tests[@]}"; do
 	allowf="$tmp/klog_allow"
 	rm -f "$skipf" "$allowf"
 
+	# For the host's progress line (scripts/progress.py): the console
+	# only, the KTAP file has no use for it.
+	echo "# start $n/$total $name"
 	kmsg "begin $name"
 	kline=$(klog_lines)
 	t0=$(date +%s%N)
@@ -309,6 +312,7 @@ done
 
 # ------------------------------------------------------------ final check
 n=$((n + 1))
+echo "# start $n/$n kernel-log-clean"
 kline_end=$(dmesg 2>/dev/null | grep -n -F "$MARK end" | tail -n1 | cut -d: -f1)
 # Let deferred work (netns cleanup, RCU) log its complaints: a device
 # whose references leak is reported as "unregister_netdevice: waiting"
