@@ -152,9 +152,10 @@ $(DEB): $(DEB_INPUTS)
 #                               scripts/lint-allow.txt fail (scripts/lint.sh)
 #   make docs-check             render Documentation/*.rst with docutils,
 #                               warnings as errors (HTML in build/doc/),
-#                               and check Documentation/mynetdrv.rst lists
-#                               what the sources define
-#                               (scripts/check-doc.py)
+#                               and check them against the sources and
+#                               each other (scripts/check-doc.py;
+#                               Documentation/lab.rst, "Documentation
+#                               checks")
 # KVER defaults to the kernel of linux-image-amd64 (scripts/vm.sh --default-kver).
 # (recursive '=': evaluated after `setup` and `lab-kernel` ran, so a fresh
 # machine works; lab-kernel creates the sid chroot when KVER needs it)
