@@ -137,7 +137,8 @@ $(DEB): $(DEB_INPUTS)
 #                               built once and cached by
 #                               scripts/debugkernel.sh (= make check
 #                               KVER=debug: test timeouts x4, 3 GB guest)
-#   make run [KVER=...]         build, then run scripts/demo.sh in the VM
+#   make run [KVER=...]         build, then run scripts/demo.sh in the VM:
+#                               a guided tour of a pair
 #   make bench [KVER=...]       mynetdrv against veth, alternating runs in
 #                               one VM (scripts/bench.sh, bench/run.sh):
 #                               bench/results/results.md, raw.csv,
