@@ -35,8 +35,11 @@ run() {
 	echo "\$ $*"
 	"$@"
 }
-say() { # an explanation, wrapped at 76 columns
-	fmt -w 74 -g 72 <<<"$*" | sed '1s/^/> /; 2,$s/^/  /'
+say() { # an explanation, "> " and then wrapped at 76 columns
+	awk '{ for (i = 1; i <= NF; i++) {
+		if (l != "" && length(l) + 1 + length($i) > 74) { print l; l = "" }
+		l = l == "" ? $i : l " " $i } }
+	END { if (l != "") print l }' <<<"$*" | sed '1s/^/> /; 2,$s/^/  /'
 }
 
 # Everything the tour shows about the counters, in one text: for each
