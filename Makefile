@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Out-of-tree build and install of mynetdrv.ko, its DKMS and Debian
-# packaging, plus the lab targets (see README.md).  This file is also the
+# packaging, plus the lab targets (Documentation/lab.rst).  This file is also the
 # Makefile of the DKMS source tree (/usr/src/mynetdrv-<version>), where
 # only the build and install targets exist (no scripts/ there).
 
@@ -121,7 +121,8 @@ $(DEB): $(DEB_INPUTS)
 
 # ---------------------------------------------------------------- lab
 # The host never loads the module: `check` and `run` boot a QEMU guest on
-# an installed Debian kernel (scripts/vm.sh) and load it there.
+# an installed Debian kernel (scripts/vm.sh) and load it there.  The lab
+# and its targets are described in Documentation/lab.rst.
 #   make setup                  install what the lab needs (scripts/setup.sh)
 #   make check [KVER=...] [TESTS="01 05"]
 #                               build module + plugin, run tests/run.sh in
@@ -139,10 +140,13 @@ $(DEB): $(DEB_INPUTS)
 #                               built once and cached by
 #                               scripts/debugkernel.sh (= make check
 #                               KVER=debug: test timeouts x4, 3 GB guest)
-#   make run [KVER=...]         build, then run scripts/demo.sh in the VM
+#   make run [KVER=...]         build, then run scripts/demo.sh in the VM:
+#                               a guided tour of a pair
 #   make bench [KVER=...]       mynetdrv against veth, alternating runs in
 #                               one VM (scripts/bench.sh, bench/run.sh):
-#                               bench/results/results.md, raw.csv, chart.png
+#                               bench/results/results.md, raw.csv,
+#                               chart.png, and the tables of
+#                               Documentation/bench.rst
 #   make bench-smoke            the same, one short run per figure, into
 #                               build/bench/smoke/ (checks the harness)
 #   make lint [MATRIX=...]      the static checks: checkpatch, kernel-doc,
@@ -150,10 +154,12 @@ $(DEB): $(DEB_INPUTS)
 #                               (docs-check), and W=1 C=2 builds on each
 #                               kernel; findings not accepted in
 #                               scripts/lint-allow.txt fail (scripts/lint.sh)
-#   make docs-check             render Documentation/mynetdrv.rst with
-#                               docutils, warnings as errors (HTML in
-#                               build/doc/), and check it lists what the
-#                               sources define (scripts/check-doc.py)
+#   make docs-check             render Documentation/*.rst with docutils,
+#                               warnings as errors (HTML in build/doc/),
+#                               and check them against the sources and
+#                               each other (scripts/check-doc.py;
+#                               Documentation/lab.rst, "Documentation
+#                               checks")
 # KVER defaults to the kernel of linux-image-amd64 (scripts/vm.sh --default-kver).
 # (recursive '=': evaluated after `setup` and `lab-kernel` ran, so a fresh
 # machine works; lab-kernel creates the sid chroot when KVER needs it)
@@ -255,8 +261,11 @@ docs-check:
 		{ echo "mynetdrv: $(DOCS_PYTHON) has no docutils; run make setup" \
 		       "(python3-docutils)" >&2; exit 1; }
 	@mkdir -p build/doc
-	$(DOCS_PYTHON) -m docutils --halt=warning \
-		Documentation/mynetdrv.rst build/doc/mynetdrv.html
+	@for f in Documentation/*.rst; do \
+		echo "docutils $$f"; \
+		$(DOCS_PYTHON) -m docutils --halt=warning \
+			"$$f" "build/doc/$$(basename "$$f" .rst).html" || exit 1; \
+	done
 	$(DOCS_PYTHON) scripts/check-doc.py
 
 endif # scripts/pkg.sh

@@ -4,7 +4,7 @@
  *
  * Everything the driver's files share: the private structures, the
  * receive ring, the statistics and the prototypes. See
- * Documentation/mynetdrv.rst for the data path and the locking rules.
+ * Documentation/design.rst for the data path and the locking rules.
  */
 #ifndef _MYNETDRV_H
 #define _MYNETDRV_H

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """bench/report.py - turn the raw runs of bench/run.sh into the results.
 
-Usage: bench/report.py RAWDIR OUTDIR [--readme README]
+Usage: bench/report.py RAWDIR OUTDIR [--doc DOC]
 
 RAWDIR holds raw.csv and conditions.txt (bench/run.sh, in the VM) and
 optionally conditions-host.txt (scripts/bench.sh, on the host).  Writes
@@ -15,8 +15,9 @@ to OUTDIR:
   chart.png   the medians with their min-max, one panel per unit
               (gnuplot)
 
-With --readme, results.md also replaces what is between README's
-"<!-- bench-results:begin -->" and "<!-- bench-results:end -->" lines.
+With --doc, the same tables, in reStructuredText, also replace what is
+between the ".. bench-results:begin" and ".. bench-results:end" lines of
+DOC (Documentation/bench.rst).
 
 Checks that the harness worked, never how fast it was: exits 1 if a
 figure of a group that ran lacks a driver's runs, or a traffic figure is
@@ -25,11 +26,13 @@ not > 0, or gnuplot fails.
 
 import csv
 import os
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 
 DRIVERS = ("mynetdrv", "veth")
 
@@ -136,9 +139,9 @@ def cell(s):
 
 def main():
     args = sys.argv[1:]
-    readme = None
-    if len(args) == 4 and args[2] == "--readme":
-        readme = args[3]
+    doc = None
+    if len(args) == 4 and args[2] == "--doc":
+        doc = args[3]
         args = args[:2]
     if len(args) != 2:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
@@ -336,8 +339,8 @@ def main():
         f.write("\n".join(md))
 
     chart(stats, groups, q, n, outdir)
-    if readme:
-        update_readme(readme, "\n".join(md))
+    if doc:
+        update_doc(doc, md_to_rst(md))
 
     if problems:
         print("report: %d problem(s); results written to %s anyway" %
@@ -347,18 +350,58 @@ def main():
     return 0
 
 
-def update_readme(readme, body):
-    begin, end = "<!-- bench-results:begin -->", "<!-- bench-results:end -->"
-    with open(readme, encoding="utf-8") as f:
+def rst_inline(text):
+    """Markdown inline text as reStructuredText: `code` becomes ``code``;
+    a cell that is only "-" (no value) is escaped, or it would be a list."""
+    if text == "-":
+        return "\\-"
+    return re.sub(r"`([^`]+)`", r"``\1``", text)
+
+
+def md_to_rst(md):
+    """The lines of results.md (paragraphs, "- " lists and pipe tables,
+    nothing else) as reStructuredText: each table a list-table."""
+    out, i = [], 0
+    while i < len(md):
+        line = md[i]
+        if not line.startswith("|"):
+            if line.startswith("- "):
+                out += textwrap.wrap(rst_inline(line[2:]), 76,
+                                     initial_indent="- ",
+                                     subsequent_indent="  ",
+                                     break_on_hyphens=False)
+            else:
+                out += textwrap.wrap(rst_inline(line), 76,
+                                     break_on_hyphens=False) or [""]
+            i += 1
+            continue
+        rows = []
+        while i < len(md) and md[i].startswith("|"):
+            if not re.fullmatch(r"\|(?:-+\|)+", md[i]):
+                rows.append([c.strip() for c in md[i].strip("|").split("|")])
+            i += 1
+        out.append(".. list-table::")
+        out.append("   :header-rows: 1")
+        out.append("")
+        for row in rows:
+            for j, c in enumerate(row):
+                out.append("   %s %s" % ("* -" if j == 0 else "  -",
+                                          rst_inline(c)))
+    return "\n".join(out)
+
+
+def update_doc(doc, body):
+    begin, end = ".. bench-results:begin", ".. bench-results:end"
+    with open(doc, encoding="utf-8") as f:
         text = f.read()
     if begin not in text or end not in text:
-        problem("%s has no bench-results markers" % readme)
+        problem("%s has no bench-results markers" % doc)
         return
     head, rest = text.split(begin, 1)
     tail = rest.split(end, 1)[1]
-    with open(readme, "w", encoding="utf-8") as f:
-        f.write(head + begin + "\n" + body.strip() + "\n" + end + tail)
-    print("report: the table is in %s" % readme)
+    with open(doc, "w", encoding="utf-8") as f:
+        f.write(head + begin + "\n\n" + body.strip() + "\n\n" + end + tail)
+    print("report: the table is in %s" % doc)
 
 
 def chart(stats, groups, q, n, outdir):

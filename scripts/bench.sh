@@ -11,8 +11,9 @@
 #
 # Results: BENCH_RESULTS (default bench/results; quick: build/bench/smoke)
 # gets results.md, raw.csv and chart.png.  A full run into bench/results
-# also puts results.md into README.md's "Benchmarks" section (between its
-# bench-results markers).  Raw runs and the VM console: build/vm/bench/.
+# also puts its tables into Documentation/bench.rst, "Latest results"
+# (between its bench-results markers).  Raw runs and the VM console:
+# build/vm/bench/.
 #
 # The VM: BENCH_SMP vCPUs (default 2) and BENCH_MEM MB (2048).  Under TCG,
 # a full run uses multi-threaded TCG (BENCH_TCG_THREAD, default multi;
@@ -94,11 +95,11 @@ fi
 	echo "commit=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo ?)"
 } >"$RAW/conditions-host.txt"
 
-# README's "Benchmarks" section shows the latest full run in bench/results.
-README_ARGS=()
+# Documentation/bench.rst shows the latest full run in bench/results.
+DOC_ARGS=()
 mkdir -p "$RESULTS"
 if [ "$QUICK" != 1 ] && [ "$RESULTS" -ef "$REPO/bench/results" ]; then
-	README_ARGS=(--readme "$REPO/README.md")
+	DOC_ARGS=(--doc "$REPO/Documentation/bench.rst")
 fi
-python3 "$REPO/bench/report.py" "$RAW" "$RESULTS" "${README_ARGS[@]}" || exit 1
+python3 "$REPO/bench/report.py" "$RAW" "$RESULTS" "${DOC_ARGS[@]}" || exit 1
 cat "$RESULTS/results.md"

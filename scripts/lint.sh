@@ -19,9 +19,9 @@
 #  * pyflakes: every Python file (*.py: the test helpers, bench/report.py,
 #    scripts/check-doc.py), with Debian's pyflakes3: unused imports and
 #    variables, undefined names;
-#  * docs: make docs-check (Documentation/mynetdrv.rst renders without a
-#    docutils warning and lists what the sources define); not judged
-#    against the allow list: the document is ours to fix;
+#  * docs: make docs-check (Documentation/*.rst render without a docutils
+#    warning and agree with the sources and with each other); not judged
+#    against the allow list: the documentation is ours to fix;
 #  * build K, for each KERNEL: the W=1 C=2 build of scripts/warnbuild.sh
 #    (the same as check-matrix's); a gcc, sparse or modpost warning in the
 #    module's own files is a finding; so are a build that fails and a

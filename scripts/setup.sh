@@ -35,7 +35,7 @@ PKGS=(
 	# static checks (make lint): checkpatch.pl, kernel-doc and the
 	# semantic patches come from linux-source-6.12's tarball; coccinelle
 	# runs those, a few of them need the OCaml compiler (ocaml-nox);
-	# docutils: make docs-check (Documentation/mynetdrv.rst)
+	# docutils: make docs-check (Documentation/*.rst)
 	shellcheck sparse coccinelle ocaml-nox linux-source-6.12 python3-docutils
 	# make lint's pyflakes check of the Python helpers
 	pyflakes3
