@@ -13,7 +13,9 @@ and for a test that failed, the lines that say why (FAIL, TIMEOUT, its
 exit status, the kernel log's bad lines, kmemleak, cleanup), at most 15,
 then where the whole output is (LOG). A skipped test shows its reason.
 What is not a test's output passes through unchanged: vm.sh's lines, the
-run's header comments, kernel console messages, the totals. On a
+run's header comments, kernel console messages outside a test (those
+during one are the test's doing, and the run's log check reports the bad
+ones), the totals. On a
 terminal a status line under them shows the test running and for how
 long; elsewhere (CI) there is none.
 
@@ -38,6 +40,10 @@ TOOK = re.compile(r"^# (\S+) took (\d+) ms$")
 WHY = re.compile(r"^# (FAIL|TIMEOUT|cleanup:|kmemleak:)"
                  r"|^# \S+ exited with status")
 KLOG = re.compile(r"^# kernel log (during|after) ")
+# A kernel message on the console (printk at the console's loglevel): a
+# test's own (bad input refused, netconsole's lines) while one runs; the
+# run's log check reports those that matter.
+KMSG = re.compile(r"^\[\s*\d+\.\d+\] ")
 MAX_WHY = 15
 
 
@@ -100,6 +106,8 @@ class Progress:
         m = RESULT.match(text)
         if m:
             self.result(m)
+            return
+        if self.cur and KMSG.match(text):
             return
         if self.cur and text.startswith("#"):
             if KLOG.match(text):
