@@ -99,7 +99,9 @@ ifneq ($(wildcard scripts/pkg.sh),)
 #                       or 6.1, 6.12); reinstalls if registered already
 #   make dkms-remove    remove every mynetdrv version from dkms: modules,
 #                       dkms tree, /usr/src sources (depmod included)
-#   make deb            build/deb/mynetdrv-dkms_<version>_all.deb with
+#   make deb            build/deb/mynetdrv-dkms_<version>_all.deb and
+#                       build/deb/mynetdrv-iproute2_<version>_<arch>.deb
+#                       (the plugin, for the installed iproute2) with
 #                       dpkg-buildpackage, then lintian (scripts/pkg.sh)
 .PHONY: dkms-install dkms-remove deb
 
@@ -110,9 +112,13 @@ dkms-remove:
 	@scripts/pkg.sh dkms-remove
 
 DEB := build/deb/mynetdrv-dkms_$(MYNET_VERSION)_all.deb
+# dpkg's list of iproute2's files changes when iproute2 is upgraded: the
+# plugin must then be built again, for the new version.
 DEB_INPUTS := Kbuild Makefile dkms.conf uapi/linux/mynetdrv.h \
 	$(filter-out %.mod.c,$(wildcard *.c)) $(wildcard *.h) \
-	$(wildcard debian/* debian/source/*) scripts/pkg.sh
+	$(wildcard debian/* debian/source/*) scripts/pkg.sh \
+	iproute2/Makefile iproute2/link_mynetdrv.c \
+	$(wildcard /var/lib/dpkg/info/iproute2.list)
 
 deb: $(DEB)
 
@@ -181,7 +187,7 @@ lab-build: lab-kernel $(LAB_BPF)
 	@if [ -f iproute2/Makefile ]; then $(MAKE) --no-print-directory -C iproute2; fi
 
 
-# What tests/27-dkms.sh checks in the guest: the .deb, and `make install`
+# What tests/27-dkms.sh checks in the guest: the .debs, and `make install`
 # of this build into build/install/<release> (a few seconds).
 lab-pkg: lab-build
 	@rm -rf build/install/$(LAB_KVER)
