@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Out-of-tree build and install of mynetdrv.ko, its DKMS and Debian
-# packaging, plus the lab targets (see README.md).  This file is also the
-# Makefile of the DKMS source tree (/usr/src/mynetdrv-<version>), where
-# only the build and install targets exist (no scripts/ there).
+# Out-of-tree build and install of mynetdrv.ko (and, with it, of the
+# iproute2 plugin), its DKMS and Debian packaging, plus the lab targets
+# (see README.md).  This file is also the Makefile of the DKMS source tree
+# (/usr/src/mynetdrv-<version>), where only the module's build and install
+# targets exist (no scripts/ nor iproute2/ there).
 
 # The version has one source: MYNET_DRV_VERSION in mynetdrv.h (modinfo,
 # ethtool -i).  dkms.conf and the Debian package take it from here.
@@ -37,11 +38,18 @@ PWD := $(shell pwd)
 # $(INSTALL_MOD_PATH)/lib/modules/<release>/$(INSTALL_MOD_DIR), then depmod.
 # "updates" on every kernel (6.1 would say "extra"): depmod prefers it to
 # the kernel's own directory, and dkms installs to updates/dkms.
+# In the repository it also installs the iproute2 plugin where ip looks,
+# $(DESTDIR)/usr/lib/<multiarch>/ip/link_mynetdrv.so (make -C iproute2
+# install).  DESTDIR and INSTALL_MOD_PATH are both a staging root: either
+# one stages everything (the module under INSTALL_MOD_PATH, else DESTDIR;
+# the plugin under DESTDIR, else INSTALL_MOD_PATH), so that staging the
+# module never writes the plugin into the live system.
 INSTALL_MOD_DIR ?= updates
 # The kernel's Makefile runs in KDIR: a relative path would land there.
-override INSTALL_MOD_PATH := $(if $(INSTALL_MOD_PATH),$(abspath $(INSTALL_MOD_PATH)))
+override INSTALL_MOD_PATH := $(abspath $(or $(INSTALL_MOD_PATH),$(DESTDIR)))
+PLUGIN_DESTDIR := $(abspath $(or $(DESTDIR),$(INSTALL_MOD_PATH)))
 
-.PHONY: all modules clean install
+.PHONY: all modules clean install install-plugin
 
 all: modules
 
@@ -87,6 +95,17 @@ install: modules
 	depmod -b $(or $(INSTALL_MOD_PATH),/) -e -E $(KDIR)/Module.symvers \
 		$(INSTALL_KREL)
 endif
+
+# Builds the plugin if needed (make -C iproute2: once per iproute2
+# version, it fetches that version's source), then installs it.
+ifneq ($(wildcard iproute2/Makefile),)
+install: install-plugin
+endif
+
+install-plugin:
+	$(MAKE) --no-print-directory -C iproute2
+	$(MAKE) --no-print-directory -C iproute2 install \
+		$(if $(PLUGIN_DESTDIR),DESTDIR=$(PLUGIN_DESTDIR))
 
 # ---------------------------------------------------------------- packages
 # Only in the repository (the DKMS tree has no scripts/).
@@ -188,11 +207,12 @@ lab-build: lab-kernel $(LAB_BPF)
 
 
 # What tests/27-dkms.sh checks in the guest: the .debs, and `make install`
-# of this build into build/install/<release> (a few seconds).
+# of this build (module and plugin) into build/install/<release> (a few
+# seconds).
 lab-pkg: lab-build
 	@rm -rf build/install/$(LAB_KVER)
 	$(MAKE) --no-print-directory install KVER=$(LAB_KVER) \
-		INSTALL_MOD_PATH=build/install/$(LAB_KVER)
+		DESTDIR=build/install/$(LAB_KVER)
 	$(MAKE) --no-print-directory deb
 
 # LAB_PKG= skips the package (make mutants: no mutant needs test 27).
