@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Out-of-tree build and install of mynetdrv.ko, its DKMS and Debian
-# packaging, plus the lab targets (Documentation/lab.rst).  This file is also the
-# Makefile of the DKMS source tree (/usr/src/mynetdrv-<version>), where
-# only the build and install targets exist (no scripts/ there).
+# Out-of-tree build and install of mynetdrv.ko (and, with it, of the
+# iproute2 plugin), its DKMS and Debian packaging, plus the lab targets
+# (Documentation/lab.rst).  This file is also the Makefile of the DKMS
+# source tree (/usr/src/mynetdrv-<version>), where only the module's build
+# and install targets exist (no scripts/ nor iproute2/ there).
 
 # The version has one source: MYNET_DRV_VERSION in mynetdrv.h (modinfo,
 # ethtool -i).  dkms.conf and the Debian package take it from here.
@@ -37,11 +38,18 @@ PWD := $(shell pwd)
 # $(INSTALL_MOD_PATH)/lib/modules/<release>/$(INSTALL_MOD_DIR), then depmod.
 # "updates" on every kernel (6.1 would say "extra"): depmod prefers it to
 # the kernel's own directory, and dkms installs to updates/dkms.
+# In the repository it also installs the iproute2 plugin where ip looks,
+# $(DESTDIR)/usr/lib/<multiarch>/ip/link_mynetdrv.so (make -C iproute2
+# install).  DESTDIR and INSTALL_MOD_PATH are both a staging root: either
+# one stages everything (the module under INSTALL_MOD_PATH, else DESTDIR;
+# the plugin under DESTDIR, else INSTALL_MOD_PATH), so that staging the
+# module never writes the plugin into the live system.
 INSTALL_MOD_DIR ?= updates
 # The kernel's Makefile runs in KDIR: a relative path would land there.
-override INSTALL_MOD_PATH := $(if $(INSTALL_MOD_PATH),$(abspath $(INSTALL_MOD_PATH)))
+override INSTALL_MOD_PATH := $(abspath $(or $(INSTALL_MOD_PATH),$(DESTDIR)))
+PLUGIN_DESTDIR := $(abspath $(or $(DESTDIR),$(INSTALL_MOD_PATH)))
 
-.PHONY: all modules clean install
+.PHONY: all modules clean install install-plugin
 
 all: modules
 
@@ -88,6 +96,17 @@ install: modules
 		$(INSTALL_KREL)
 endif
 
+# Builds the plugin if needed (make -C iproute2: once per iproute2
+# version, it fetches that version's source), then installs it.
+ifneq ($(wildcard iproute2/Makefile),)
+install: install-plugin
+endif
+
+install-plugin:
+	$(MAKE) --no-print-directory -C iproute2
+	$(MAKE) --no-print-directory -C iproute2 install \
+		$(if $(PLUGIN_DESTDIR),DESTDIR=$(PLUGIN_DESTDIR))
+
 # ---------------------------------------------------------------- packages
 # Only in the repository (the DKMS tree has no scripts/).
 ifneq ($(wildcard scripts/pkg.sh),)
@@ -99,7 +118,9 @@ ifneq ($(wildcard scripts/pkg.sh),)
 #                       or 6.1, 6.12); reinstalls if registered already
 #   make dkms-remove    remove every mynetdrv version from dkms: modules,
 #                       dkms tree, /usr/src sources (depmod included)
-#   make deb            build/deb/mynetdrv-dkms_<version>_all.deb with
+#   make deb            build/deb/mynetdrv-dkms_<version>_all.deb and
+#                       build/deb/mynetdrv-iproute2_<version>_<arch>.deb
+#                       (the plugin, for the installed iproute2) with
 #                       dpkg-buildpackage, then lintian (scripts/pkg.sh)
 .PHONY: dkms-install dkms-remove deb
 
@@ -110,9 +131,13 @@ dkms-remove:
 	@scripts/pkg.sh dkms-remove
 
 DEB := build/deb/mynetdrv-dkms_$(MYNET_VERSION)_all.deb
+# dpkg's list of iproute2's files changes when iproute2 is upgraded: the
+# plugin must then be built again, for the new version.
 DEB_INPUTS := Kbuild Makefile dkms.conf uapi/linux/mynetdrv.h \
 	$(filter-out %.mod.c,$(wildcard *.c)) $(wildcard *.h) \
-	$(wildcard debian/* debian/source/*) scripts/pkg.sh
+	$(wildcard debian/* debian/source/*) scripts/pkg.sh \
+	iproute2/Makefile iproute2/link_mynetdrv.c \
+	$(wildcard /var/lib/dpkg/info/iproute2.list)
 
 deb: $(DEB)
 
@@ -190,12 +215,13 @@ lab-build: lab-kernel $(LAB_BPF)
 	@if [ -f iproute2/Makefile ]; then $(MAKE) --no-print-directory -C iproute2; fi
 
 
-# What tests/27-dkms.sh checks in the guest: the .deb, and `make install`
-# of this build into build/install/<release> (a few seconds).
+# What tests/27-dkms.sh checks in the guest: the .debs, and `make install`
+# of this build (module and plugin) into build/install/<release> (a few
+# seconds).
 lab-pkg: lab-build
 	@rm -rf build/install/$(LAB_KVER)
 	$(MAKE) --no-print-directory install KVER=$(LAB_KVER) \
-		INSTALL_MOD_PATH=build/install/$(LAB_KVER)
+		DESTDIR=build/install/$(LAB_KVER)
 	$(MAKE) --no-print-directory deb
 
 # LAB_PKG= skips the package (make mutants: no mutant needs test 27).

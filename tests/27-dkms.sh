@@ -1,29 +1,41 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# 27-dkms: the module installed the ways a user installs it, instead of
-# insmod from the checkout.  Needs what `make check` builds on the host
-# before the VM boots (Makefile, lab-pkg).
+# 27-dkms: the module and the iproute2 plugin installed the ways a user
+# installs them, instead of insmod and IP_LIB_DIR from the checkout.
+# Needs what `make check` builds on the host before the VM boots
+# (Makefile, lab-pkg).
 #  - make install: build/install/<release> holds the host's `make install
-#    INSTALL_MOD_PATH=...` of this build: updates/mynetdrv.ko (.ko.xz
-#    where the kernel compresses modules) and nothing else, the same
-#    srcversion as $MODULE, modinfo's description, author, license,
-#    version (= MYNET_DRV_VERSION), parm numpairs with its description,
-#    alias rtnl-link-mynetdrv, vermagic of this kernel; depmod's
-#    modules.dep and modules.alias there name it; `modprobe -d` that tree
-#    loads it with numpairs=2 (mydev0..mydev3).
-#  - the Debian package, build/deb/mynetdrv-dkms_<version>_all.deb:
-#    dpkg -i (its postinst: dkms add, build against this kernel's headers
-#    in /lib/modules/<release>/build, install, depmod; timed); dpkg and
-#    dkms status say installed for this kernel; modinfo mynetdrv (by
-#    name) is updates/dkms/mynetdrv.ko* with the same fields; `ip link
-#    add ... type mynetdrv` loads it through the alias; modprobe
-#    mynetdrv: mydev0 <-> mydev1 carry ping -c 3 with exact counters;
-#    dkms's kernel hook (/etc/kernel/postinst.d/dkms, what a kernel
-#    install runs) puts an uninstalled module back (not where modules are
-#    compressed: see there); dpkg -r: dkms status
-#    empty, the module file and /usr/src/mynetdrv-<version> gone,
-#    modinfo mynetdrv fails; dpkg --purge: the package is gone.
+#    DESTDIR=...` of this build: updates/mynetdrv.ko (.ko.xz where the
+#    kernel compresses modules), the same srcversion as $MODULE,
+#    modinfo's description, author, license, version (=
+#    MYNET_DRV_VERSION), parm numpairs with its description, alias
+#    rtnl-link-mynetdrv, vermagic of this kernel; depmod's modules.dep and
+#    modules.alias there name it; outside lib/modules only
+#    usr/lib/<multiarch>/ip/link_mynetdrv.so, the same file as
+#    iproute2/link_mynetdrv.so; `modprobe -d` that tree loads the module
+#    with numpairs=2 (mydev0..mydev3), and ip with IP_LIB_DIR at the
+#    tree's plugin creates a pair with `peer name`.
+#  - the Debian packages, build/deb/mynetdrv-dkms_<version>_all.deb and
+#    mynetdrv-iproute2_<version>_<arch>.deb: first, with no plugin where
+#    ip looks, ip (IP_LIB_DIR unset, as for every command below that says
+#    "stock") refuses `peer` as stock ip does; dpkg -i of both (the dkms
+#    postinst: dkms add, build against this kernel's headers in
+#    /lib/modules/<release>/build, install, depmod; timed); dpkg and dkms
+#    status say installed for this kernel; modinfo mynetdrv (by name) is
+#    updates/dkms/mynetdrv.ko* with the same fields; mynetdrv-iproute2
+#    holds link_mynetdrv.so in ip's library dir and its docs, nothing
+#    else, and depends on the installed iproute2's upstream version;
+#    stock `ip link add A type mynetdrv peer name B` loads the module
+#    through the alias and creates A and B, mynetdrv devices each other's
+#    peer, `ip link del A` deletes both; modprobe mynetdrv: mydev0 <->
+#    mydev1 carry ping -c 3 with exact counters; dkms's kernel hook
+#    (/etc/kernel/postinst.d/dkms, what a kernel install runs) puts an
+#    uninstalled module back (not where modules are compressed: see
+#    there); dpkg -r of both: dkms status empty, the module file and
+#    /usr/src/mynetdrv-<version> gone, modinfo mynetdrv fails, the plugin
+#    (and the directory the package made for it) gone, stock ip refuses
+#    `peer` again; dpkg --purge: both packages are gone.
 #  - the package part runs on one kernel, LAB_PKG_KERNEL (scripts/check.sh:
 #    the distribution's kernel unless told "all"), skipped on the others.
 #  - skipped after the make install part when dkms cannot build in the
@@ -38,6 +50,9 @@
 # Time under TCG, measured: 6.1 about 380 s alone (dpkg -i 200 s: the
 # build 160 s, depmod 40 s), 1030 s with three other VMs on the 2 cores;
 # 6.12 660 to 800 s (dpkg -i 440 to 570 s, depmod 140 to 175 s); 7.x 20 s.
+# With the plugin package (its own dpkg part takes a second or two), 6.1
+# with one to three other VMs on the 2 cores: 556 to 800 s (dpkg -i 310
+# to 520 s, dpkg -r 45 to 85 s).
 # TIMEOUT: 1500
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -45,6 +60,7 @@
 . "$(dirname "$0")/pairlib.sh"
 
 PKG=mynetdrv-dkms
+PLUG_PKG=mynetdrv-iproute2
 # No terminal: debconf would try and explain each frontend it cannot use.
 export DEBIAN_FRONTEND=noninteractive
 REL=$(uname -r)
@@ -52,6 +68,10 @@ VER=$(sed -n 's/^#define[[:space:]]*MYNET_DRV_VERSION[[:space:]]*"\([^"]*\)".*/\
 [ -n "$VER" ] || fail "no MYNET_DRV_VERSION in $REPO/mynetdrv.h"
 INST=$REPO/build/install/$REL
 DEB=$REPO/build/deb/${PKG}_${VER}_all.deb
+PLUG_DEB=$REPO/build/deb/${PLUG_PKG}_${VER}_$(dpkg --print-architecture).deb
+# Where Debian's ip looks for link_<kind>.so (iproute2's LIBDIR "/ip").
+IPLIB=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null)/ip
+PLUGIN=$IPLIB/link_mynetdrv.so
 # What mynetdrv.c declares, to compare modinfo with.
 DESC=$(sed -n 's/^MODULE_DESCRIPTION("\(.*\)");/\1/p' "$REPO/mynetdrv.c")
 AUTHOR=$(sed -n 's/^MODULE_AUTHOR("\(.*\)");/\1/p' "$REPO/mynetdrv.c")
@@ -94,6 +114,32 @@ dkms_status() {
 	echo "$out"
 }
 
+# check_pair A B: A and B exist, are mynetdrv devices, and each one's
+# link (its peer's ifindex; ip -j: .link) names the other.
+check_pair() {
+	local a=$1 b=$2 j
+	j=$(ip -d -j link show dev "$a") || fail "no device $a"
+	expect_eq "$a: kind and peer" \
+		"$(jq -r '.[0] | "\(.linkinfo.info_kind) \(.link)"' <<<"$j")" "mynetdrv $b"
+	j=$(ip -d -j link show dev "$b") || fail "no device $b"
+	expect_eq "$b: kind and peer" \
+		"$(jq -r '.[0] | "\(.linkinfo.info_kind) \(.link)"' <<<"$j")" "mynetdrv $a"
+}
+
+# stock_refuses WHEN: ip with no link_mynetdrv.so where it looks (no
+# IP_LIB_DIR) refuses "peer", as stock ip does for a kind it has no
+# plugin for, before asking the kernel anything.
+stock_refuses() {
+	local out
+	if out=$(env -u IP_LIB_DIR ip link add name t27a type mynetdrv peer name t27b 2>&1); then
+		fail "$1: ip link add ... type mynetdrv peer name t27b worked without a plugin"
+	fi
+	expect_eq "$1: what stock ip says to peer" "$out" \
+		'Garbage instead of arguments "peer ...". Try "ip link help".'
+	dev_exists t27a && fail "$1: the refused ip link add created t27a"
+	return 0
+}
+
 mydevs() {
 	local d
 	for d in /sys/class/net/mydev*; do
@@ -106,10 +152,13 @@ mydevs() {
 # state should still end as it began.
 test_cleanup() {
 	modprobe -r mynetdrv 2>/dev/null || true
-	if dpkg-query -W -f='${db:Status-Status}' "$PKG" 2>/dev/null | grep -qv not-installed; then
-		log "cleanup: purging $PKG"
-		dpkg --purge "$PKG" >/dev/null 2>&1 || true
-	fi
+	local p
+	for p in "$PKG" "$PLUG_PKG"; do
+		if dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qv not-installed; then
+			log "cleanup: purging $p"
+			dpkg --purge "$p" >/dev/null 2>&1 || true
+		fi
+	done
 }
 trap pair_cleanup EXIT
 
@@ -128,12 +177,23 @@ grep -qx 'alias rtnl-link-mynetdrv mynetdrv' "$INST/lib/modules/$REL/modules.ali
 	fail "no 'alias rtnl-link-mynetdrv mynetdrv' in $INST/lib/modules/$REL/modules.alias"
 expect_eq "modules.dep of the make install tree" \
 	"$(cat "$INST/lib/modules/$REL/modules.dep")" "${ko#"$INST/lib/modules/$REL/"}:"
+# The plugin: the host's build, where ip looks, under the tree.
+[ "$IPLIB" != /usr/lib//ip ] || fail "dpkg-architecture gave no multiarch triplet"
+expect_eq "make install tree's files outside lib/modules" \
+	"$(cd "$INST" && find . -path ./lib/modules -prune -o -type f -print | sort)" ".$PLUGIN"
+cmp "$INST$PLUGIN" "$REPO/iproute2/link_mynetdrv.so" ||
+	fail "make install's $INST$PLUGIN is not iproute2/link_mynetdrv.so"
+log "ok: make install put $INST$PLUGIN"
 expect_eq "modprobe -d resolves the rtnl-link alias" \
 	"$(modprobe -d "$INST" --show-depends rtnl-link-mynetdrv | awk '{ print $2 }')" "$ko"
 mod_loaded && fail "mynetdrv loaded before modprobe -d"
 expect_ok modprobe -d "$INST" mynetdrv numpairs=2
 expect_eq "devices after modprobe -d $INST mynetdrv numpairs=2" "$(mydevs)" "mydev0 mydev1 mydev2 mydev3 "
 expect_eq "loaded module's srcversion" "$(cat /sys/module/mynetdrv/srcversion)" "$SRCVERSION"
+expect_ok env IP_LIB_DIR="$INST$IPLIB" ip link add name t27a type mynetdrv peer name t27b
+check_pair t27a t27b
+expect_ok ip link del t27a
+dev_exists t27b && fail "t27b survived the deletion of t27a"
 expect_ok modprobe -d "$INST" -r mynetdrv
 mod_loaded && fail "mynetdrv still loaded after modprobe -r"
 
@@ -155,12 +215,19 @@ command -v "$cc" >/dev/null ||
 	skip "make install part passed; the .deb part needs $cc, the compiler of $REL, which this userland lacks"
 log "dkms builds with $cc against $build"
 
-[ -f "$DEB" ] || fail "$DEB not found: make check builds it (make deb) before booting"
+for f in "$DEB" "$PLUG_DEB"; do
+	[ -f "$f" ] || fail "$f not found: make check builds it (make deb) before booting"
+done
 if modinfo -n mynetdrv >/dev/null 2>&1; then
 	fail "a mynetdrv is installed for $REL already: $(modinfo -n mynetdrv)"
 fi
 st=$(dkms_status)
 [ -z "$st" ] || fail "dkms knows mynetdrv already: $st"
+[ -e "$PLUGIN" ] && fail "$PLUGIN exists before the package is installed"
+# dpkg -r must leave ip's library dir as it found it.
+iplib_was=absent
+[ -d "$IPLIB" ] && iplib_was=present
+stock_refuses "before dpkg -i"
 
 # ------------------------------------------------ dpkg -i
 t0=$(now_ms)
@@ -169,10 +236,10 @@ out=$(unshare --mount --propagation private -- bash -c '
 	boot=$(mktemp -d)
 	cp "/boot/config-$1" "$boot/"
 	mount --bind "$boot" /boot
-	dpkg -i "$2"' dpkg-i "$REL" "$DEB" 2>&1) ||
-	{ printf '%s\n' "$out" | sed 's/^/# dpkg: /'; fail "dpkg -i $DEB failed"; }
+	dpkg -i "$2" "$3"' dpkg-i "$REL" "$DEB" "$PLUG_DEB" 2>&1) ||
+	{ printf '%s\n' "$out" | sed 's/^/# dpkg: /'; fail "dpkg -i $DEB $PLUG_DEB failed"; }
 printf '%s\n' "$out" | sed 's/^/# dpkg: /'
-log "dpkg -i (dkms add, build, install, depmod) took $(( $(now_ms) - t0 )) ms"
+log "dpkg -i of both (dkms add, build, install, depmod) took $(( $(now_ms) - t0 )) ms"
 
 expect_eq "dpkg status" "$(dpkg-query -W -f='${db:Status-Abbrev}${Version}' "$PKG")" "ii $VER"
 expect_eq "dkms status" "$(dkms_status)" "mynetdrv/$VER, $REL, $(uname -m): installed"
@@ -187,15 +254,32 @@ check_modinfo dkms "$dko"
 grep -qx 'alias rtnl-link-mynetdrv mynetdrv' "/lib/modules/$REL/modules.alias" ||
 	fail "depmod did not index alias rtnl-link-mynetdrv"
 
-# ------------------------------------------------ autoload by alias
+expect_eq "dpkg status of $PLUG_PKG" \
+	"$(dpkg-query -W -f='${db:Status-Abbrev}${Version}' "$PLUG_PKG")" "ii $VER"
+# Its files (directories left out): the plugin, the docs, nothing else.
+expect_eq "$PLUG_PKG's files" \
+	"$(dpkg-query -L "$PLUG_PKG" | while read -r f; do [ -d "$f" ] || echo "$f"; done | sort | tr '\n' ' ')" \
+	"$PLUGIN /usr/share/doc/$PLUG_PKG/changelog.gz /usr/share/doc/$PLUG_PKG/copyright "
+# Any Debian revision of the upstream version it was built against, the
+# installed one's (debian/rules says why).
+ipr=$(dpkg-query -W -f='${Version}' iproute2)
+deps=$(dpkg-query -W -f='${Depends}' "$PLUG_PKG")
+[[ ", $deps," == *", iproute2 (>= ${ipr%-*}), iproute2 (<< ${ipr%-*}.~),"* ]] ||
+	fail "$PLUG_PKG depends on '$deps', not on iproute2 ${ipr%-*} (installed: $ipr)"
+log "ok: $PLUG_PKG depends on $deps"
+
+# ------------------------------------------------ stock ip, autoload by alias
+# The packages are all it takes: stock ip finds the packaged plugin, the
+# kernel loads the module for the kind.
 mod_loaded && fail "mynetdrv loaded before the autoload check"
 t0=$(now_ms)
-expect_ok ip link add name t27a type mynetdrv peer name t27b
+expect_ok env -u IP_LIB_DIR ip link add name t27a type mynetdrv peer name t27b
 mod_loaded || fail "ip link add did not load mynetdrv"
 log "ip link add with the module autoloaded took $(( $(now_ms) - t0 )) ms"
 expect_eq "autoloaded module's srcversion" "$(cat /sys/module/mynetdrv/srcversion)" "$SRCVERSION"
-dev_exists t27b || fail "no peer t27b"
-expect_ok ip link del t27a
+check_pair t27a t27b
+expect_ok env -u IP_LIB_DIR ip link del t27a
+dev_exists t27a && fail "t27a survived ip link del"
 dev_exists t27b && fail "t27b survived the deletion of t27a"
 expect_ok modprobe -r mynetdrv
 mod_loaded && fail "mynetdrv still loaded after modprobe -r"
@@ -246,8 +330,8 @@ esac
 
 # ------------------------------------------------ dpkg -r, --purge
 t0=$(now_ms)
-expect_ok dpkg -r "$PKG"
-log "dpkg -r (dkms remove, depmod) took $(( $(now_ms) - t0 )) ms"
+expect_ok dpkg -r "$PKG" "$PLUG_PKG"
+log "dpkg -r of both (dkms remove, depmod) took $(( $(now_ms) - t0 )) ms"
 expect_eq "dkms status after dpkg -r" "$(dkms_status)" ""
 [ -e "$dko" ] && fail "$dko still there after dpkg -r"
 [ -e "/usr/src/mynetdrv-$VER" ] && fail "/usr/src/mynetdrv-$VER still there after dpkg -r"
@@ -255,6 +339,17 @@ expect_eq "dkms status after dpkg -r" "$(dkms_status)" ""
 modinfo -n mynetdrv >/dev/null 2>&1 && fail "modinfo still finds mynetdrv: $(modinfo -n mynetdrv)"
 grep -q mynetdrv "/lib/modules/$REL/modules.alias" && fail "modules.alias still names mynetdrv"
 log "ok: dkms, the module, its sources and its alias are gone"
-expect_ok dpkg --purge "$PKG"
-st=$(dpkg-query -W -f='${db:Status-Status}' "$PKG" 2>/dev/null || echo not-installed)
-expect_eq "dpkg status after --purge" "$st" not-installed
+[ -e "$PLUGIN" ] && fail "$PLUGIN still there after dpkg -r"
+if [ "$iplib_was" = absent ] && [ -e "$IPLIB" ]; then
+	fail "$IPLIB, made by the package, still there after dpkg -r: $(ls -A "$IPLIB")"
+fi
+log "ok: $PLUGIN gone, $IPLIB $iplib_was as before dpkg -i"
+stock_refuses "after dpkg -r"
+expect_ok dpkg --purge "$PKG" "$PLUG_PKG"
+for p in "$PKG" "$PLUG_PKG"; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || echo not-installed)
+	expect_eq "dpkg status of $p after --purge" "$st" not-installed
+	if [ -e "/usr/share/doc/$p" ]; then
+		fail "/usr/share/doc/$p still there after --purge"
+	fi
+done
