@@ -188,7 +188,9 @@ VANISHED=(
 	'Error: (ipv4: )?Device not found\.'
 	'Error: Unknown device type\.'
 	'Command failed -:[0-9]+'
-	".*: $LOSE: (No such file or directory|Input/output error)"
+	# Removed, being removed, or its module going (ENXIO: debugfs's
+	# open finds the file, but not the module's reference it takes).
+	".*: $LOSE: (No such file or directory|Input/output error|No such device or address)"
 )
 vanished_msg() {
 	local re
