@@ -105,6 +105,7 @@ slow_napi
 take0
 sent=$(taskset 1 "${FLOOD[@]}" "$N")
 take1
+expect_eq "ring $RING: frames sent" "$sent" "$N"
 log "ring $RING: tx_packets +$(delta a tx_packets), tx_queue_stops +$(delta a tx_queue_stops)," \
 	"peer wakes +$(delta b rx_peer_queue_wakes), peer polls +$(delta b rx_polls)"
 [ "$(delta a tx_queue_stops)" -gt 1 ] ||
