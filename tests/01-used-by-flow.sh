@@ -32,7 +32,7 @@ ip netns exec peer "$REPO/tests/rawsock.py" capture mydev1 --ready /tmp/t01-read
 	>/tmp/t01-cap1 &
 # shellcheck disable=SC2034 # read by cap_check, as ${!pid}
 cap1=$!
-wait_for 10 test -e /tmp/t01-ready0 -a -e /tmp/t01-ready1 || fail "the captures did not start"
+wait_for $((10 * ${LAB_TIMEOUT_SCALE:-1})) test -e /tmp/t01-ready0 -a -e /tmp/t01-ready1 || fail "the captures did not start"
 
 expect_ok ip addr add 10.0.0.1/24 dev mydev0
 expect_ok ip link set mydev0 up

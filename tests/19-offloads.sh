@@ -123,7 +123,7 @@ cap_report() {
 rm -f "$CAP_OUT" "$CAP_READY"
 ip netns exec "$NS" "$RAWSOCK" capture mydev1 --timeout 600 --ready "$CAP_READY" >"$CAP_OUT" &
 cap_pid=$!
-wait_for 10 test -e "$CAP_READY" || fail "the capture on mydev1 did not start"
+wait_for $((10 * ${LAB_TIMEOUT_SCALE:-1})) test -e "$CAP_READY" || fail "the capture on mydev1 did not start"
 
 # shellcheck disable=SC2034 # used through da/db's namerefs
 declare -A a0 b0 a1 b1

@@ -163,7 +163,7 @@ cap_start() { # NAME...: start them all, then wait until each is ready
 		cap_pids+=("$!")
 	done
 	for c; do
-		wait_for 10 test -e "/tmp/t20-$c.ready" || fail "capture $c did not start"
+		wait_for $((10 * ${LAB_TIMEOUT_SCALE:-1})) test -e "/tmp/t20-$c.ready" || fail "capture $c did not start"
 	done
 }
 cap_stop() {

@@ -46,7 +46,7 @@ stamps() {
 	ns_run "$rns" "$TSTAMP" recv "$dst" "$PORT" "$N" --ready /tmp/t21-ready \
 		>/tmp/t21-rx.json &
 	local rpid=$!
-	wait_for 10 test -e /tmp/t21-ready || fail "tstamp.py recv did not start"
+	wait_for $((10 * ${LAB_TIMEOUT_SCALE:-1})) test -e /tmp/t21-ready || fail "tstamp.py recv did not start"
 	tx0=$(link_stat "$txdev" tx_packets "$sns")
 	ns_run "$sns" "$TSTAMP" send "$src" "$dst" "$PORT" "$N" >/tmp/t21-tx.json ||
 		fail "tstamp.py send failed"

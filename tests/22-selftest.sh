@@ -118,7 +118,7 @@ rm -f /tmp/t22-cap.ready
 ip netns exec "$NS" "$RAWSOCK" capture mydev1 --promisc --ready /tmp/t22-cap.ready \
 	>/tmp/t22-cap.json &
 cap_pid=$!
-wait_for 10 test -e /tmp/t22-cap.ready || fail "the capture on mydev1 did not start"
+wait_for $((10 * ${LAB_TIMEOUT_SCALE:-1})) test -e /tmp/t22-cap.ready || fail "the capture on mydev1 did not start"
 take0
 selftest mydev0 "" offline
 take1

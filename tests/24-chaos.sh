@@ -518,7 +518,7 @@ s.bind((sys.argv[1], 9))
 open(sys.argv[2], "w").close()
 time.sleep(1 << 20)' "$2" "$ready"
 	DAEMONS+=("$BGPID")
-	wait_for 10 test -e "$ready" || fail "UDP sink on $2 did not start"
+	wait_for $((10 * ${LAB_TIMEOUT_SCALE:-1})) test -e "$ready" || fail "UDP sink on $2 did not start"
 }
 
 # tcp_open NETNS: the stream's sockets in NETNS that are neither

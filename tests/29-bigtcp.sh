@@ -79,7 +79,7 @@ ns_run "$NS" ethtool -K mydev1 gro off || fail "ethtool -K mydev1 gro off failed
 rm -f "$CAP_OUT" "$CAP_READY"
 ip netns exec "$NS" "$RAWSOCK" capture mydev1 --timeout 300 --ready "$CAP_READY" >"$CAP_OUT" &
 cap_pid=$!
-wait_for 10 test -e "$CAP_READY" || fail "the capture on mydev1 did not start"
+wait_for $((10 * ${LAB_TIMEOUT_SCALE:-1})) test -e "$CAP_READY" || fail "the capture on mydev1 did not start"
 
 head -c "$SIZE" /dev/urandom >"$SEND"
 declare -A a0 b0 a1 b1

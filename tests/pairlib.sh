@@ -313,7 +313,7 @@ open("/tmp/pairlib-sink.ready", "w").close()
 time.sleep(1 << 20)' "$ADDR_B" &
 	# shellcheck disable=SC2034 # the caller kills it in its cleanup
 	SINK=$!
-	wait_for 10 test -e /tmp/pairlib-sink.ready || fail "UDP sink did not start"
+	wait_for $((10 * ${LAB_TIMEOUT_SCALE:-1})) test -e /tmp/pairlib-sink.ready || fail "UDP sink did not start"
 }
 
 seq_sink_start() {
