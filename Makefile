@@ -156,8 +156,10 @@ $(DEB): $(DEB_INPUTS)
 #                               it on the terminal with LAB_VERBOSE=1) and
 #                               "N passed, N failed"
 #                               (KVER: a release or 6.1, 6.12, 7)
-#   make check-matrix [MATRIX="6.1 6.12 7"]
-#                               W=1 C=2 build + make check on each kernel,
+#   make check-matrix [MATRIX="6.1 6.12 7"] [DEBUG_TESTS="09 11"]
+#                               W=1 C=2 build + make check on each kernel
+#                               (and DEBUG_TESTS on the debug kernel),
+#                               MATRIX_JOBS (default: the CPUs) at once,
 #                               then one summary table (scripts/matrix.sh)
 #   make check-debug [TESTS=...]
 #                               make check on the debug kernel (KASAN,
@@ -257,8 +259,10 @@ KCSAN_TESTS ?= 07 16 17 24 30
 check-kcsan:
 	@$(MAKE) --no-print-directory check KVER=kcsan TESTS="$(KCSAN_TESTS)"
 
+DEBUG_TESTS ?=
 check-matrix: setup
-	@scripts/matrix.sh $(MATRIX)
+	@scripts/matrix.sh $(if $(strip $(DEBUG_TESTS)),--debug "$(DEBUG_TESTS)") \
+		$(MATRIX)
 
 run: lab-build
 	@scripts/vm.sh --kver $(LAB_KVER) -- scripts/demo.sh
