@@ -78,8 +78,11 @@ log "=== 2. live resize under traffic (at ${SECONDS}s)"
 rx1() { local v; read -r v <"$PEER_SYS/class/net/mydev1/statistics/rx_packets"; echo "$v"; }
 rx0() { local v; read -r v </sys/class/net/mydev0/statistics/rx_packets; echo "$v"; }
 traffic_flows() { [ "$(rx1)" -ge $(($1 + 200)) ] && [ "$(rx0)" -ge $(($2 + 20)) ]; }
-# (killed after the resizes; long enough for the debug kernel's pace)
-LAST=$((40 * ${LAB_TIMEOUT_SCALE:-1}))
+# Until killed after the resizes: a deadline only in case the test dies.
+# (40 s, x4 on the debug kernel, ran out there once before the last
+# resize, with other guests on the cores: "traffic stopped".)
+LAST=$((120 * ${LAB_TIMEOUT_SCALE:-1}))
+T_TRAFFIC=$SECONDS
 SEQF=/tmp/17-seq.txt
 seq_sink_start 9999 "$SEQF"
 # Numbered datagrams (one flow) to the order checker; the sink on port 9
@@ -98,7 +101,8 @@ for n in 1024 64 256; do
 	fi
 	expect_ok in_ns "$NS" ethtool -G mydev1 rx $n
 	expect_rings 256 $n
-	wait_for 20 traffic_flows "$(rx1)" "$(rx0)" || fail "traffic stopped after rx $n"
+	wait_for 20 traffic_flows "$(rx1)" "$(rx0)" ||
+		fail "traffic stopped after rx $n (senders started $((SECONDS - T_TRAFFIC)) s ago, for $LAST s)"
 	log "ok: traffic flows with a $n-slot ring"
 done
 bg_stop
