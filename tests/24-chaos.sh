@@ -568,8 +568,22 @@ traffic_start() {
 flowing() { [ "$(cnt 0 tx_packets)" -ge $(($1 + 200)) ] && [ "$(cnt 1 tx_packets)" -ge $(($2 + 200)) ]; }
 
 traffic_wait() {
-	wait_for $((30 * ${LAB_TIMEOUT_SCALE:-1})) flowing "$(cnt 0 tx_packets)" "$(cnt 1 tx_packets)" ||
+	local i
+	if ! wait_for $((30 * ${LAB_TIMEOUT_SCALE:-1})) flowing "$(cnt 0 tx_packets)" "$(cnt 1 tx_packets)"; then
+		# Why: which senders still run, what they said, where the frames went.
+		for i in "${!TRAFFIC[@]}"; do
+			if kill -0 "${TRAFFIC[i]}" 2>/dev/null; then
+				log "${TRAFFIC_NAMES[i]}: running"
+			else
+				log "${TRAFFIC_NAMES[i]}: exited"
+			fi
+		done
+		log "their errors: $(head -c 2000 "$TOOLS_ERR")"
+		log "mydev0: tx $(cnt 0 tx_packets) rx $(cnt 0 rx_packets) tx_dropped $(cnt 0 tx_dropped);" \
+			"mydev1: tx $(cnt 1 tx_packets) rx $(cnt 1 rx_packets) tx_dropped $(cnt 1 tx_dropped)"
+		log "links: $(ip -br link show dev mydev0); $(ip -n "$NS" -br link show dev mydev1)"
 		fail "no traffic on the main pair"
+	fi
 	wait_for 30 tcp_established || fail "the TCP stream did not connect"
 	log "ok: UDP both ways and the TCP stream flow"
 }
