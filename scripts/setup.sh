@@ -29,9 +29,11 @@ PKGS=(
 	util-linux coreutils
 	# building the module and the iproute2 plugin (dpkg-dev: apt-get source)
 	gcc make dpkg-dev libc6-dev pkg-config
-	# the tests' BPF programs (tests/bpf/*.c): clang -target bpf, and
-	# libbpf's headers (SEC() and the helpers)
-	clang libbpf-dev
+	# the tests' BPF programs (tests/bpf/*.c): clang -target bpf, llvm
+	# (llvm-objdump, to look into them), and libbpf's headers (SEC() and
+	# the helpers); bpftool and xdp-tools (xdp-loader) load, attach, show
+	# them and read their maps in the guest (tests/35-xdp.sh)
+	clang llvm libbpf-dev bpftool xdp-tools
 	# static checks (make lint): checkpatch.pl, kernel-doc and the
 	# semantic patches come from linux-source-6.12's tarball; coccinelle
 	# runs those, a few of them need the OCaml compiler (ocaml-nox);
