@@ -15,6 +15,7 @@
 #include <linux/netdevice.h>
 #include <linux/string.h>
 #include <net/sch_generic.h>
+#include <net/xdp.h>
 
 /*
  * NAPI instances with persistent configuration (6.13): a queue's NAPI ID
@@ -126,5 +127,25 @@ static inline bool qdisc_txq_has_no_queue(const struct netdev_queue *txq)
 	return !rcu_access_pointer(txq->qdisc)->enqueue;
 }
 #endif
+
+/* The page pool API moved to <net/page_pool/helpers.h> in 6.6. */
+#ifdef MYNET_HAVE_PAGE_POOL_HELPERS
+#include <net/page_pool/helpers.h>
+#else
+#include <net/page_pool.h>
+#endif
+
+/* An xdp_frame's memory: struct xdp_mem_info until 6.12, then only its
+ * type (mem_type); a buffer's rxq carries it as struct xdp_mem_info.
+ */
+static inline void mynet_xdp_frame_mem(struct xdp_rxq_info *rxq,
+				       const struct xdp_frame *frame)
+{
+#ifdef MYNET_HAVE_XDP_FRAME_MEM_TYPE
+	rxq->mem.type = frame->mem_type;
+#else
+	rxq->mem = frame->mem;
+#endif
+}
 
 #endif /* _MYNET_COMPAT_H */

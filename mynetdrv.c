@@ -129,6 +129,10 @@ const struct net_device_ops mynet_netdev_ops = {
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
 	.ndo_get_iflink		= mynet_get_iflink,
+#ifdef MYNET_XDP
+	.ndo_bpf		= mynet_bpf,
+	.ndo_xdp_xmit		= mynet_xdp_xmit,
+#endif
 };
 
 /* Offloads a frame keeps across the pair: it is never serialized, so
@@ -186,6 +190,14 @@ static void mynet_setup(struct net_device *dev)
 	 * the user raises it.
 	 */
 	netif_set_tso_max_size(dev, GSO_MAX_SIZE);
+#if defined(MYNET_HAVE_XDP_FEATURES) && defined(MYNET_XDP)
+	/* Native XDP with every verdict, redirects out, and frames
+	 * redirected in, which reach the peer with or without a program of
+	 * its own (xdp.c). Set before registration: no lock needed yet.
+	 */
+	dev->xdp_features = NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT |
+			    NETDEV_XDP_ACT_NDO_XMIT;
+#endif
 
 	eth_hw_addr_random(dev);
 	/* No carrier until both ends are up. */

@@ -16,6 +16,7 @@
 #include <linux/netdevice.h>
 #include <linux/seqlock.h>
 #include <linux/u64_stats_sync.h>
+#include <net/xdp.h>
 
 #include "compat.h"
 
@@ -71,6 +72,8 @@ struct mynet_tx_stats {
 	u64_stats_t gso_bytes;
 	u64_stats_t sg;			/* frames with page fragments */
 	u64_stats_t timeouts;		/* watchdog found the queue stuck */
+	u64_stats_t xdp_xmit;		/* frames sent by ndo_xdp_xmit */
+	u64_stats_t xdp_xmit_errors;	/* ndo_xdp_xmit frames refused */
 } ____cacheline_aligned_in_smp;
 
 /*
@@ -91,26 +94,43 @@ struct mynet_rx_stats {
 	u64_stats_t polls;		/* NAPI poll calls that ran */
 	u64_stats_t wakes;		/* peer's stopped queue woken */
 	u64_stats_t gro_merged;		/* merged by GRO into an earlier skb */
+	u64_stats_t drop_nomem;		/* no memory for the frame's buffer */
+	u64_stats_t xdp_packets;	/* frames our XDP program ran on */
+	u64_stats_t xdp_bytes;
+	u64_stats_t xdp_drop;		/* XDP_DROP, ABORTED, bad verdicts */
+	u64_stats_t xdp_tx;		/* XDP_TX: sent back to the peer */
+	u64_stats_t xdp_tx_errors;	/* XDP_TX the peer could not take */
+	u64_stats_t xdp_redirect;	/* XDP_REDIRECT */
+	u64_stats_t xdp_redirect_errors;
 } ____cacheline_aligned_in_smp;
 
 /*
- * One receive queue: a single-producer single-consumer ring of skb
- * pointers and the NAPI instance that drains it.
+ * One receive queue: a single-producer single-consumer ring of frames
+ * and the NAPI instance that drains it.
  *
- * The producer is the peer's ndo_start_xmit for the matching TX queue
- * (serialized by that txq's lock); the consumer is this queue's NAPI poll.
- * @tail and @head are free-running u32 indices: the ring holds
- * tail - head skbs. Each index has one writer and sits on its own cache
- * line, so producer and consumer do not bounce one line between CPUs.
+ * A slot holds an skb, or an xdp_frame tagged with MYNET_XDP_FRAME (see
+ * napi.c): what the peer's XDP_TX and ndo_xdp_xmit send, which crosses
+ * the pair without becoming an skb. The producer is the peer's TX queue of
+ * the matching index: its ndo_start_xmit, and the peer's XDP_TX and
+ * ndo_xdp_xmit, which take that queue's lock to produce; the consumer is
+ * this queue's NAPI poll. @tail and @head are free-running u32 indices:
+ * the ring holds tail - head frames. Each index has one writer and sits on
+ * its own cache line, so producer and consumer do not bounce one line
+ * between CPUs.
  */
 struct mynet_rq {
 	/* Read-mostly, fixed for the ring's life. */
-	struct sk_buff **slots;
+	void **slots;
 	u32 mask;			/* ring size - 1 */
 	u16 index;
 	struct net_device *dev;		/* the receiving device */
 	struct mynet_priv *priv;	/* its private data */
 	struct mynet_rx_stats *stats;
+	/* Pages an XDP program's frames are copied into, and the memory
+	 * model XDP_TX and XDP_REDIRECT return them with (xdp.c).
+	 */
+	struct page_pool *page_pool;
+	struct xdp_rxq_info xdp_rxq;
 
 	/* Written by the producer only; the timer is its deferred kick. */
 	u32 tail ____cacheline_aligned_in_smp;
@@ -158,6 +178,9 @@ struct mynet_priv {
 	seqlock_t filter_lock;
 	struct mynet_rx_filter filter;
 
+	/* The XDP program every receive queue runs, or NULL (xdp.c). */
+	struct bpf_prog __rcu *xdp_prog;
+
 	/* An ethtool self-test waiting for its frames, or NULL. */
 	struct mynet_selftest __rcu *selftest;
 
@@ -192,6 +215,100 @@ u32 mynet_rq_move(struct mynet_rq *from, struct mynet_rq *to);
 bool mynet_rq_full(const struct mynet_rq *rq);
 void mynet_rq_filled(struct mynet_rq *rq, struct netdev_queue *txq);
 void mynet_rq_purge(struct mynet_rq *rq);
+int mynet_xmit_frames(struct net_device *dev, unsigned int qid,
+		      struct xdp_frame **frames, int n, bool ndo_xmit,
+		      bool kick);
+
+/*
+ * A ring slot holds an skb, or an xdp_frame with this bit set (both are
+ * at least word aligned): XDP frames cross the pair as they are.
+ */
+#define MYNET_XDP_FRAME		0x1UL
+
+static inline bool mynet_is_frame(const void *entry)
+{
+	return (unsigned long)entry & MYNET_XDP_FRAME;
+}
+
+static inline struct xdp_frame *mynet_to_frame(void *entry)
+{
+	return (struct xdp_frame *)((unsigned long)entry & ~MYNET_XDP_FRAME);
+}
+
+static inline void *mynet_frame_entry(struct xdp_frame *frame)
+{
+	return (void *)((unsigned long)frame | MYNET_XDP_FRAME);
+}
+
+/* xdp.c: native XDP */
+
+/* What one poll's XDP program did: the frames it sent back with XDP_TX,
+ * sent across the pair together, and its counts, added to the queue's
+ * counters once.
+ */
+#define MYNET_XDP_TX_BULK	16
+struct mynet_xdp_ctx {
+	struct bpf_prog *prog;
+	unsigned int n_tx;
+	bool redirected;
+	u64 packets;
+	u64 bytes;
+	u64 drop;
+	u64 tx_sent;
+	u64 tx_errors;
+	u64 redirect;
+	u64 redirect_errors;
+	u64 nomem;
+	/* Last: not cleared for each poll. */
+	struct xdp_frame *tx[MYNET_XDP_TX_BULK];
+};
+
+/*
+ * XDP needs the page pool, which an in-tree driver would select: a kernel
+ * built without it (the lab's debug kernel) gets no XDP, and the device
+ * says so to the core by having no ndo_bpf. Nothing below then runs: no
+ * program is ever attached and no peer sends frames.
+ */
+#if IS_ENABLED(CONFIG_PAGE_POOL)
+#define MYNET_XDP	1
+int mynet_bpf(struct net_device *dev, struct netdev_bpf *bpf);
+int mynet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
+		   u32 flags);
+struct sk_buff *mynet_xdp_run(struct mynet_rq *rq, struct mynet_xdp_ctx *ctx,
+			      void *entry, unsigned int len);
+void mynet_xdp_done(struct mynet_rq *rq, struct mynet_xdp_ctx *ctx);
+struct sk_buff *mynet_xdp_frame_to_skb(struct mynet_rq *rq,
+				       struct xdp_frame *frame);
+int mynet_rq_xdp_init(struct mynet_rq *rq, u32 size);
+void mynet_rq_xdp_free(struct mynet_rq *rq);
+#else
+static inline struct sk_buff *mynet_xdp_run(struct mynet_rq *rq,
+					    struct mynet_xdp_ctx *ctx,
+					    void *entry, unsigned int len)
+{
+	return NULL;
+}
+
+static inline void mynet_xdp_done(struct mynet_rq *rq,
+				  struct mynet_xdp_ctx *ctx)
+{
+}
+
+static inline struct sk_buff *mynet_xdp_frame_to_skb(struct mynet_rq *rq,
+						     struct xdp_frame *frame)
+{
+	return NULL;
+}
+
+static inline int mynet_rq_xdp_init(struct mynet_rq *rq, u32 size)
+{
+	return 0;
+}
+
+static inline void mynet_rq_xdp_free(struct mynet_rq *rq)
+{
+}
+#endif
 
 /* rings.c: receive queues' life, resize and channel changes */
 int mynet_rx_open(struct net_device *dev);

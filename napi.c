@@ -12,17 +12,20 @@
  *                             moderation timer (mynet_irq_timer())
  *
  *   mynet_poll()              NET_RX softirq of the receiving end
- *     mynet_rx()              up to budget skbs off the ring:
- *                             eth_type_trans(), the MAC filter,
- *                             napi_gro_receive()
+ *     mynet_rx()              up to budget frames off the ring: the
+ *                             MAC filter, the XDP program if any
+ *                             (mynet_xdp_run(), xdp.c),
+ *                             eth_type_trans(), napi_gro_receive()
  *     mynet_wake_peer()       restart the sender's queue once there is room
  *     napi_complete_done()    then re-check the ring, so no frame waits
  *
  * Each receive ring has exactly one producer (the peer's TX queue of the
- * same index, serialized by that queue's lock) and one consumer (this
- * device's NAPI), so it needs no lock: only the ordering of the two
- * indices, documented where they are written. rings.c creates, resizes
- * and replaces the rings without breaking that rule.
+ * same index, serialized by that queue's lock: its ndo_start_xmit, and
+ * mynet_xmit_frames() for the peer's XDP_TX and ndo_xdp_xmit) and one
+ * consumer (this device's NAPI), so it needs no lock of its own: only
+ * the ordering of the two indices, documented where they are written.
+ * rings.c creates, resizes and replaces the rings without breaking that
+ * rule.
  */
 
 #include <linux/delay.h>
@@ -37,6 +40,7 @@
 #include <net/netdev_queues.h>
 #include <net/sch_generic.h>
 #include <net/sock.h>
+#include <net/xdp.h>
 
 #include "mynetdrv.h"
 
@@ -60,11 +64,11 @@ static bool mynet_ring_full(const struct mynet_rq *rq)
 	return !mynet_ring_free(rq);
 }
 
-static void mynet_ring_produce(struct mynet_rq *rq, struct sk_buff *skb)
+static void mynet_ring_produce(struct mynet_rq *rq, void *entry)
 {
 	u32 tail = rq->tail;
 
-	rq->slots[tail & rq->mask] = skb;
+	rq->slots[tail & rq->mask] = entry;
 	/* The slot must be visible before the index that exposes it. */
 	smp_store_release(&rq->tail, tail + 1);
 }
@@ -88,6 +92,25 @@ static bool mynet_ring_pending(const struct mynet_rq *rq)
 {
 	/* Acquire pairs with the release in mynet_ring_produce(). */
 	return smp_load_acquire(&rq->tail) != rq->head;
+}
+
+/* The whole frame's bytes, Ethernet header included. */
+static unsigned int mynet_entry_len(void *entry)
+{
+	if (mynet_is_frame(entry))
+		return xdp_get_frame_len(mynet_to_frame(entry));
+	return ((struct sk_buff *)entry)->len;
+}
+
+/* An entry that will never be delivered. A frame is in its sender's
+ * pages, which are not our pool's: never returned as if they were.
+ */
+static void mynet_entry_free(void *entry, enum skb_drop_reason reason)
+{
+	if (mynet_is_frame(entry))
+		xdp_return_frame(mynet_to_frame(entry));
+	else
+		kfree_skb_reason(entry, reason);
 }
 
 /* Consumer side: free slots, as the producer will see them. */
@@ -391,6 +414,80 @@ out:
 }
 
 /**
+ * mynet_xmit_frames() - send xdp_frames across the pair from TX queue @qid
+ * @dev: the sending end
+ * @qid: the TX queue they leave by, whose peer ring they go into
+ * @frames: the frames
+ * @n: how many
+ * @ndo_xmit: they came from ndo_xdp_xmit (counted as xdp_xmit), not from
+ *	our own XDP_TX (counted by the receive queue that sent them back)
+ * @kick: raise the peer's RX interrupt for them now (the end of a batch)
+ *
+ * The frames go into the ring as they are, never becoming an skb on this
+ * side. The queue's lock makes us the ring's producer, as it does for
+ * ndo_start_xmit: a ring keeps one producer at a time. Frames do not go
+ * through the qdisc, so they do not wait for a stopped queue; they take
+ * the slots there are, and fill the ring as xmit would, stopping the
+ * queue for the stack's frames.
+ *
+ * Context: BH disabled (our NAPI, or the flush of a device redirecting
+ * into us, on any CPU).
+ * Return: the frames sent, from the first; the caller frees the others.
+ */
+int mynet_xmit_frames(struct net_device *dev, unsigned int qid,
+		      struct xdp_frame **frames, int n, bool ndo_xmit,
+		      bool kick)
+{
+	struct netdev_queue *txq = netdev_get_tx_queue(dev, qid);
+	struct mynet_priv *priv = netdev_priv(dev);
+	struct mynet_tx_stats *stats;
+	struct mynet_rq *rq = NULL;
+	struct net_device *peer;
+	u64 bytes = 0;
+	int sent = 0;
+
+	stats = &priv->tx_stats[qid];
+	rcu_read_lock();
+	/* BH is off, so our NAPI cannot take this lock under us on this
+	 * CPU. netpoll can come in above us, from an interrupt, with IRQs
+	 * off: it only trylocks (and then queues its frame), and the owner
+	 * recorded here keeps it from polling the device meanwhile.
+	 */
+	__netif_tx_lock(txq, smp_processor_id());
+	peer = rcu_dereference(priv->peer);
+	if (likely(peer && netif_carrier_ok(dev)))
+		rq = rcu_dereference(((struct mynet_priv *)
+				      netdev_priv(peer))->rq[qid]);
+	if (likely(rq)) {
+		for (; sent < n && !mynet_ring_full(rq); sent++) {
+			bytes += xdp_get_frame_len(frames[sent]);
+			mynet_ring_produce(rq, mynet_frame_entry(frames[sent]));
+		}
+	}
+
+	u64_stats_update_begin(&stats->syncp);
+	u64_stats_add(&stats->packets, sent);
+	u64_stats_add(&stats->bytes, bytes);
+	if (ndo_xmit) {
+		u64_stats_add(&stats->xdp_xmit, sent);
+		u64_stats_add(&stats->xdp_xmit_errors, n - sent);
+	}
+	u64_stats_update_end(&stats->syncp);
+
+	if (likely(rq)) {
+		mynet_maybe_stop(rq, txq, stats);
+		/* A full ring, or the batch's end: the peer must look now. */
+		if (sent < n || netif_xmit_stopped(txq))
+			mynet_kick(rq, stats, true);
+		else if (kick && sent)
+			mynet_kick(rq, stats, false);
+	}
+	__netif_tx_unlock(txq);
+	rcu_read_unlock();
+	return sent;
+}
+
+/**
  * mynet_features_check() - ndo_features_check
  * @skb: a frame about to be sent
  * @dev: the sending end
@@ -403,7 +500,8 @@ out:
  *
  * Context: BH disabled.
  * Return: @features, without GSO for frames too large for the peer or
- * with stacked VLAN tags.
+ * with stacked VLAN tags, and without GSO and checksum offload while the
+ * peer runs an XDP program.
  */
 netdev_features_t mynet_features_check(struct sk_buff *skb,
 				       struct net_device *dev,
@@ -416,16 +514,24 @@ netdev_features_t mynet_features_check(struct sk_buff *skb,
 	 * no GSO for frames with more than one VLAN tag.
 	 */
 	features = vlan_features_check(skb, features);
-	if (!skb_is_gso(skb))
-		return features;
 
 	/* Our own read-side section: the core's (if any) is rcu_read_lock_bh,
 	 * which rcu_dereference() does not count.
 	 */
 	rcu_read_lock();
 	peer = rcu_dereference(priv->peer);
-	if (peer && skb->len > mynet_gro_max_size(peer, skb))
+	if (!peer)
+		goto out;
+	/* An XDP program sees frames as a wire carries them: no GSO
+	 * super-frame, no checksum left to the receiver (xdp.c).
+	 */
+	if (rcu_access_pointer(((struct mynet_priv *)
+				netdev_priv(peer))->xdp_prog))
+		features &= ~(NETIF_F_GSO_MASK | NETIF_F_CSUM_MASK);
+	else if (skb_is_gso(skb) &&
+		 skb->len > mynet_gro_max_size(peer, skb))
 		features &= ~NETIF_F_GSO_MASK;
+out:
 	rcu_read_unlock();
 	return features;
 }
@@ -492,25 +598,71 @@ void mynet_tx_timeout(struct net_device *dev, unsigned int txqueue)
 	__netif_tx_unlock(txq);
 }
 
+/* The MAC filter, on a frame's destination: our address and broadcast
+ * always pass, others as ndo_set_rx_mode programmed it (filter.c).
+ */
+static bool mynet_rx_accept(struct mynet_priv *priv,
+			    const struct net_device *dev, const u8 *dest,
+			    bool mcast)
+{
+	if (likely(ether_addr_equal_64bits(dest, dev->dev_addr)))
+		return true;
+	if (is_broadcast_ether_addr(dest))
+		return true;
+	return mynet_rx_filter_pass(priv, dest, mcast);
+}
+
+/* An ethtool self-test's frame, while the test waits for it: it ends in
+ * the driver (selftest.c), not in an XDP program or the stack.
+ */
+static bool mynet_is_test_frame(struct mynet_priv *priv,
+				const struct ethhdr *eth)
+{
+	return unlikely(eth->h_proto == htons(MYNET_TEST_ETHERTYPE)) &&
+	       rcu_access_pointer(priv->selftest);
+}
+
+/* An skb off the ring, for the stack; false if it ended in the driver. */
+static bool mynet_rx_skb(struct mynet_priv *priv, struct net_device *dev,
+			 struct sk_buff *skb)
+{
+	skb->protocol = eth_type_trans(skb, dev);
+	/* ethtool -t frames end here, not in the stack. */
+	if (unlikely(skb->protocol == htons(MYNET_TEST_ETHERTYPE)) &&
+	    mynet_selftest_rx(priv, skb))
+		return false;
+	skb_postpull_rcsum(skb, eth_hdr(skb), ETH_HLEN);
+	return true;
+}
+
 /* Take up to @budget frames off the ring and pass them to GRO. */
 static int mynet_rx(struct mynet_rq *rq, int budget)
 {
 	u64 packets = 0, bytes = 0, multicast = 0, length_errors = 0;
-	u64 filtered = 0, filtered_bytes = 0, merged = 0;
+	u64 filtered = 0, filtered_bytes = 0, merged = 0, nomem = 0;
 	struct mynet_rx_stats *stats = rq->stats;
 	struct mynet_priv *priv = rq->priv;
 	struct net_device *dev = rq->dev;
 	u32 head = rq->head, tail = head;
+	struct mynet_xdp_ctx xdp;
 	unsigned int max_len;
 	int done = 0;
 
 	/* Like a NIC's frame size limit: MTU plus Ethernet and VLAN header. */
 	max_len = READ_ONCE(dev->mtu) + ETH_HLEN + VLAN_HLEN;
+	/* One program for the whole poll: a replacement takes effect at
+	 * the next one (the caller holds the RCU read lock).
+	 */
+	memset(&xdp, 0, offsetof(struct mynet_xdp_ctx, tx));
+	xdp.prog = rcu_dereference(priv->xdp_prog);
 
 	while (done < budget) {
+		const struct ethhdr *eth;
 		struct sk_buff *skb;
 		gro_result_t ret;
 		unsigned int len;
+		bool mcast, gso;
+		void *entry;
 
 		if (head == tail) {
 			/* Pairs with the release in mynet_ring_produce(). */
@@ -518,41 +670,58 @@ static int mynet_rx(struct mynet_rq *rq, int budget)
 			if (head == tail)
 				break;
 		}
-		skb = rq->slots[head++ & rq->mask];
+		entry = rq->slots[head++ & rq->mask];
 		done++;
 
 		/* GSO frames are segments of the sender's MTU, checked
-		 * there; a plain frame must fit ours.
+		 * there; a plain frame must fit ours. An XDP program takes
+		 * no GSO frame: one still in flight from before it was
+		 * attached is too long for it.
 		 */
-		len = skb->len;
-		if (unlikely(len > max_len && !skb_is_gso(skb))) {
+		len = mynet_entry_len(entry);
+		gso = !mynet_is_frame(entry) &&
+		      skb_is_gso((struct sk_buff *)entry);
+		if (unlikely(gso ? !!xdp.prog : len > max_len)) {
 			length_errors++;
-			kfree_skb_reason(skb, SKB_DROP_REASON_PKT_TOO_BIG);
+			mynet_entry_free(entry, SKB_DROP_REASON_PKT_TOO_BIG);
 			continue;
 		}
 
-		skb->protocol = eth_type_trans(skb, dev);
-		/* The MAC filter: our address and broadcast always pass. */
-		if (unlikely(skb->pkt_type == PACKET_OTHERHOST ||
-			     skb->pkt_type == PACKET_MULTICAST) &&
-		    !mynet_rx_filter_pass(priv, eth_hdr(skb)->h_dest,
-					  skb->pkt_type == PACKET_MULTICAST)) {
+		eth = mynet_is_frame(entry) ? mynet_to_frame(entry)->data :
+			((struct sk_buff *)entry)->data;
+		mcast = is_multicast_ether_addr(eth->h_dest);
+		if (unlikely(!mynet_rx_accept(priv, dev, eth->h_dest, mcast))) {
 			filtered++;
 			filtered_bytes += len;
-			kfree_skb_reason(skb, SKB_DROP_REASON_OTHERHOST);
+			mynet_entry_free(entry, SKB_DROP_REASON_OTHERHOST);
 			continue;
 		}
 
+		/* Received, as a NIC counts what its filter let into the
+		 * ring, whatever XDP then does with it.
+		 */
 		packets++;
 		bytes += len;
-		if (skb->pkt_type == PACKET_MULTICAST)
+		if (mcast && !is_broadcast_ether_addr(eth->h_dest))
 			multicast++;
-		/* ethtool -t frames end here, not in the stack. */
-		if (unlikely(skb->protocol == htons(MYNET_TEST_ETHERTYPE)) &&
-		    mynet_selftest_rx(priv, skb))
-			continue;
 
-		skb_postpull_rcsum(skb, eth_hdr(skb), ETH_HLEN);
+		if (xdp.prog && !mynet_is_test_frame(priv, eth)) {
+			/* NULL: XDP took the frame, or dropped it. */
+			skb = mynet_xdp_run(rq, &xdp, entry, len);
+			if (!skb)
+				continue;
+		} else if (mynet_is_frame(entry)) {
+			skb = mynet_xdp_frame_to_skb(rq, mynet_to_frame(entry));
+			if (unlikely(!skb)) {
+				nomem++;
+				continue;
+			}
+		} else {
+			skb = entry;
+			if (!mynet_rx_skb(priv, dev, skb))
+				continue;
+		}
+
 		skb_record_rx_queue(skb, rq->index);
 		/* The frame still holds the sending socket (its wmem is
 		 * released when the frame is freed, as TSQ wants). GRO must
@@ -571,6 +740,9 @@ static int mynet_rx(struct mynet_rq *rq, int budget)
 	/* Hand the slots back: we are done reading them. */
 	smp_store_release(&rq->head, head);
 
+	if (xdp.prog)
+		mynet_xdp_done(rq, &xdp);
+
 	u64_stats_update_begin(&stats->syncp);
 	u64_stats_inc(&stats->polls);
 	u64_stats_add(&stats->packets, packets);
@@ -580,6 +752,7 @@ static int mynet_rx(struct mynet_rq *rq, int budget)
 	u64_stats_add(&stats->filtered, filtered);
 	u64_stats_add(&stats->filtered_bytes, filtered_bytes);
 	u64_stats_add(&stats->gro_merged, merged);
+	u64_stats_add(&stats->drop_nomem, nomem);
 	u64_stats_update_end(&stats->syncp);
 
 	return done;
@@ -634,12 +807,16 @@ int mynet_poll(struct napi_struct *napi, int budget)
 	int done;
 
 	/* Budget 0 is netpoll asking for TX completions only: we have none,
-	 * and RX must not run in its context.
+	 * and RX must not run in its context, nor XDP (IRQs may be off, and
+	 * from 6.11 a redirect would find no bpf_net_context).
 	 */
 	if (unlikely(!budget))
 		return 0;
 
+	/* For the XDP program, and the peer its XDP_TX frames go to. */
+	rcu_read_lock();
 	done = mynet_rx(rq, budget);
+	rcu_read_unlock();
 	mynet_wake_peer(rq);
 
 	/* Work remains: keep the NAPI scheduled, the core polls us again. */
@@ -688,10 +865,10 @@ void mynet_rq_purge(struct mynet_rq *rq)
 	u64 bytes = 0;
 
 	while (head != tail) {
-		struct sk_buff *skb = rq->slots[head++ & rq->mask];
+		void *entry = rq->slots[head++ & rq->mask];
 
-		bytes += skb->len;
-		kfree_skb_reason(skb, SKB_DROP_REASON_DEV_READY);
+		bytes += mynet_entry_len(entry);
+		mynet_entry_free(entry, SKB_DROP_REASON_DEV_READY);
 	}
 	mynet_rx_count_purged(rq, tail - rq->head, bytes);
 	rq->head = head;
@@ -716,15 +893,15 @@ u32 mynet_rq_move(struct mynet_rq *from, struct mynet_rq *to)
 	u64 bytes = 0;
 
 	while (head != tail) {
-		struct sk_buff *skb = from->slots[head++ & from->mask];
+		void *entry = from->slots[head++ & from->mask];
 
 		if (mynet_ring_full(to)) {
-			bytes += skb->len;
-			kfree_skb_reason(skb, SKB_DROP_REASON_FULL_RING);
+			bytes += mynet_entry_len(entry);
+			mynet_entry_free(entry, SKB_DROP_REASON_FULL_RING);
 			dropped++;
 			continue;
 		}
-		mynet_ring_produce(to, skb);
+		mynet_ring_produce(to, entry);
 	}
 	from->head = head;
 	mynet_rx_count_purged(from, dropped, bytes);

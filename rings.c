@@ -33,22 +33,29 @@ static struct mynet_rq *mynet_rq_alloc(struct net_device *dev,
 	if (!rq)
 		return NULL;
 	rq->slots = kvcalloc(size, sizeof(*rq->slots), GFP_KERNEL);
-	if (!rq->slots) {
-		kfree(rq);
-		return NULL;
-	}
+	if (!rq->slots)
+		goto err_free_rq;
 	rq->mask = size - 1;
 	rq->index = index;
 	rq->dev = dev;
 	rq->priv = priv;
 	rq->stats = &priv->rx_stats[index];
+	if (mynet_rq_xdp_init(rq, size))
+		goto err_free_slots;
 	mynet_hrtimer_setup(&rq->irq_timer, mynet_irq_timer);
 	return rq;
+
+err_free_slots:
+	kvfree(rq->slots);
+err_free_rq:
+	kfree(rq);
+	return NULL;
 }
 
 /* Free a ring nobody can reach any more: after a grace period. */
 static void mynet_rq_free(struct mynet_rq *rq)
 {
+	mynet_rq_xdp_free(rq);
 	kvfree(rq->slots);
 	kfree(rq);
 }

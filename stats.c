@@ -37,6 +37,8 @@ struct mynet_tx_totals {
 	u64 gso_bytes;
 	u64 sg;
 	u64 timeouts;
+	u64 xdp_xmit;
+	u64 xdp_xmit_errors;
 };
 
 struct mynet_rx_totals {
@@ -51,6 +53,14 @@ struct mynet_rx_totals {
 	u64 polls;
 	u64 wakes;
 	u64 gro_merged;
+	u64 drop_nomem;
+	u64 xdp_packets;
+	u64 xdp_bytes;
+	u64 xdp_drop;
+	u64 xdp_tx;
+	u64 xdp_tx_errors;
+	u64 xdp_redirect;
+	u64 xdp_redirect_errors;
 };
 
 /**
@@ -122,6 +132,8 @@ static void mynet_tx_read(const struct mynet_tx_stats *s,
 		q->gso_bytes = u64_stats_read(&s->gso_bytes);
 		q->sg = u64_stats_read(&s->sg);
 		q->timeouts = u64_stats_read(&s->timeouts);
+		q->xdp_xmit = u64_stats_read(&s->xdp_xmit);
+		q->xdp_xmit_errors = u64_stats_read(&s->xdp_xmit_errors);
 	} while (u64_stats_fetch_retry(&s->syncp, start));
 }
 
@@ -143,6 +155,15 @@ static void mynet_rx_read(const struct mynet_rx_stats *s,
 		q->polls = u64_stats_read(&s->polls);
 		q->wakes = u64_stats_read(&s->wakes);
 		q->gro_merged = u64_stats_read(&s->gro_merged);
+		q->drop_nomem = u64_stats_read(&s->drop_nomem);
+		q->xdp_packets = u64_stats_read(&s->xdp_packets);
+		q->xdp_bytes = u64_stats_read(&s->xdp_bytes);
+		q->xdp_drop = u64_stats_read(&s->xdp_drop);
+		q->xdp_tx = u64_stats_read(&s->xdp_tx);
+		q->xdp_tx_errors = u64_stats_read(&s->xdp_tx_errors);
+		q->xdp_redirect = u64_stats_read(&s->xdp_redirect);
+		q->xdp_redirect_errors =
+			u64_stats_read(&s->xdp_redirect_errors);
 	} while (u64_stats_fetch_retry(&s->syncp, start));
 }
 
@@ -198,7 +219,7 @@ void mynet_get_stats64(struct net_device *dev,
 	stats->tx_packets = tx.packets;
 	stats->tx_bytes = tx.bytes;
 	stats->tx_dropped = tx.drop_peer_down + tx.drop_ring_full +
-			    tx.drop_runt + tx.drop_nomem;
+			    tx.drop_runt + tx.drop_nomem + tx.xdp_xmit_errors;
 
 	stats->rx_packets = rx.packets;
 	stats->rx_bytes = rx.bytes;
@@ -207,9 +228,12 @@ void mynet_get_stats64(struct net_device *dev,
 	stats->rx_errors = rx.length_errors;
 	/* Not the frames our address filter refused: a NIC's filter sits
 	 * before its ring, and what it refuses is not a drop (ethtool -S
-	 * rx_filtered counts them).
+	 * rx_filtered counts them). Nor what an XDP program dropped: its
+	 * verdict, not a failure (ethtool -S rx_xdp_drop). What could not
+	 * be delivered for want of memory or room is.
 	 */
-	stats->rx_dropped = rx.drop_purged;
+	stats->rx_dropped = rx.drop_purged + rx.drop_nomem +
+			    rx.xdp_tx_errors + rx.xdp_redirect_errors;
 }
 
 struct mynet_stat_desc {
@@ -237,6 +261,8 @@ static const struct mynet_stat_desc mynet_tx_ethtool_stats[] = {
 	MYNET_TX_STAT("tx_gso_bytes", gso_bytes),
 	MYNET_TX_STAT("tx_sg", sg),
 	MYNET_TX_STAT("tx_timeouts", timeouts),
+	MYNET_TX_STAT("tx_xdp_xmit", xdp_xmit),
+	MYNET_TX_STAT("tx_xdp_xmit_errors", xdp_xmit_errors),
 };
 
 static const struct mynet_stat_desc mynet_rx_ethtool_stats[] = {
@@ -247,6 +273,14 @@ static const struct mynet_stat_desc mynet_rx_ethtool_stats[] = {
 	MYNET_RX_STAT("rx_polls", polls),
 	MYNET_RX_STAT("rx_peer_queue_wakes", wakes),
 	MYNET_RX_STAT("rx_gro_merged", gro_merged),
+	MYNET_RX_STAT("rx_drop_nomem", drop_nomem),
+	MYNET_RX_STAT("rx_xdp_packets", xdp_packets),
+	MYNET_RX_STAT("rx_xdp_bytes", xdp_bytes),
+	MYNET_RX_STAT("rx_xdp_drop", xdp_drop),
+	MYNET_RX_STAT("rx_xdp_tx", xdp_tx),
+	MYNET_RX_STAT("rx_xdp_tx_errors", xdp_tx_errors),
+	MYNET_RX_STAT("rx_xdp_redirect", xdp_redirect),
+	MYNET_RX_STAT("rx_xdp_redirect_errors", xdp_redirect_errors),
 };
 
 /* Per queue in use, as tx<queue>_<name> and rx<queue>_<name>: the
@@ -262,6 +296,8 @@ static const struct mynet_stat_desc mynet_txq_ethtool_stats[] = {
 	MYNET_TX_STAT("kicks", kicks),
 	MYNET_TX_STAT("kicks_deferred", kicks_deferred),
 	MYNET_TX_STAT("xmit_more", xmit_more),
+	MYNET_TX_STAT("xdp_xmit", xdp_xmit),
+	MYNET_TX_STAT("xdp_xmit_errors", xdp_xmit_errors),
 };
 
 static const struct mynet_stat_desc mynet_rxq_ethtool_stats[] = {
@@ -272,6 +308,13 @@ static const struct mynet_stat_desc mynet_rxq_ethtool_stats[] = {
 	MYNET_RX_STAT("polls", polls),
 	MYNET_RX_STAT("gro_merged", gro_merged),
 	MYNET_RX_STAT("wakes", wakes),
+	MYNET_RX_STAT("xdp_packets", xdp_packets),
+	MYNET_RX_STAT("xdp_bytes", xdp_bytes),
+	MYNET_RX_STAT("xdp_drop", xdp_drop),
+	MYNET_RX_STAT("xdp_tx", xdp_tx),
+	MYNET_RX_STAT("xdp_tx_errors", xdp_tx_errors),
+	MYNET_RX_STAT("xdp_redirect", xdp_redirect),
+	MYNET_RX_STAT("xdp_redirect_errors", xdp_redirect_errors),
 };
 
 static u64 mynet_stat_at(const void *totals, size_t offset)

@@ -25,9 +25,9 @@ NS=t14peer
 
 # The counter set: the device's totals, then per queue in use (see
 # expected_stats below).
-EXPECTED_STATS="tx_drop_peer_down tx_drop_ring_full tx_drop_runt tx_drop_nomem tx_queue_stops tx_kicks tx_kicks_deferred tx_xmit_more tx_csum_partial tx_gso_packets tx_gso_bytes tx_sg tx_timeouts rx_drop_purged rx_drop_purged_bytes rx_filtered rx_filtered_bytes rx_polls rx_peer_queue_wakes rx_gro_merged"
-TXQ_STATS="kicks kicks_deferred xmit_more"
-RXQ_STATS="polls gro_merged wakes"
+EXPECTED_STATS="tx_drop_peer_down tx_drop_ring_full tx_drop_runt tx_drop_nomem tx_queue_stops tx_kicks tx_kicks_deferred tx_xmit_more tx_csum_partial tx_gso_packets tx_gso_bytes tx_sg tx_timeouts tx_xdp_xmit tx_xdp_xmit_errors rx_drop_purged rx_drop_purged_bytes rx_filtered rx_filtered_bytes rx_polls rx_peer_queue_wakes rx_gro_merged rx_drop_nomem rx_xdp_packets rx_xdp_bytes rx_xdp_drop rx_xdp_tx rx_xdp_tx_errors rx_xdp_redirect rx_xdp_redirect_errors"
+TXQ_STATS="kicks kicks_deferred xmit_more xdp_xmit xdp_xmit_errors"
+RXQ_STATS="polls gro_merged wakes xdp_packets xdp_bytes xdp_drop xdp_tx xdp_tx_errors xdp_redirect xdp_redirect_errors"
 # expected_stats N: with N channels; a queue's packets, bytes and stops
 # only where the kernel has no qstats to report them (before 6.9).
 expected_stats() {
