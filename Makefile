@@ -205,10 +205,12 @@ lab-kernel: setup
 
 # The tests' BPF programs, from C with clang (setup.sh installs it); the
 # UAPI headers (linux-libc-dev) need the host's multiarch include dir.
+# -g: BTF, which libbpf (ip, tc, bpftool) needs for maps defined in
+# SEC(".maps"), and which lets bpftool print their values.
 LAB_BPF := $(patsubst %.c,%.o,$(wildcard tests/bpf/*.c))
-BPF_CFLAGS := -O2 -Wall -target bpf -I/usr/include/$(shell gcc -print-multiarch 2>/dev/null)
+BPF_CFLAGS := -O2 -g -Wall -target bpf -I/usr/include/$(shell gcc -print-multiarch 2>/dev/null)
 
-tests/bpf/%.o: tests/bpf/%.c
+tests/bpf/%.o: tests/bpf/%.c $(wildcard tests/bpf/*.h)
 	clang $(BPF_CFLAGS) -c $< -o $@
 
 lab-build: lab-kernel $(LAB_BPF)

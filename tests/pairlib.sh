@@ -12,7 +12,13 @@
 #   pair_setup [insmod params...]   load, move mydev1 to $NS, address, up,
 #                                   wait for carrier, settle.  PAIR_IPV6=0
 #                                   disables IPv6 on both ends (then the
-#                                   pair carries nothing but test traffic)
+#                                   pair carries nothing but test traffic).
+#                                   PAIR_KIND=veth: the same on veth pairs
+#                                   (mydev0/mydev1, and mydev2/mydev3 ...
+#                                   with numpairs=N, the one parameter
+#                                   then), the module not loaded: for a
+#                                   test that checks itself against the
+#                                   kernel's reference driver (35-xdp)
 #   snap ARR DEV [NETNS]            ARR[k]=v for every stats64 counter
 #                                   (rx_packets, tx_bytes, rx_multicast ...)
 #                                   and every `ethtool -S` counter
@@ -103,8 +109,28 @@ _pair_quiet() {
 	done
 }
 
+# _pair_veth [numpairs=N]: what mod_load [numpairs=N] would make, on veth.
+_pair_veth() {
+	local n=1 i
+	case ${1:-} in
+	"") ;;
+	numpairs=[0-9]*) n=${1#numpairs=} ;;
+	*) fail "pair_setup: PAIR_KIND=veth takes numpairs=N only, not '$*'" ;;
+	esac
+	[ $# -le 1 ] || fail "pair_setup: PAIR_KIND=veth takes numpairs=N only, not '$*'"
+	for ((i = 0; i < n; i++)); do
+		ip link add "mydev$((2 * i))" type veth peer name "mydev$((2 * i + 1))" ||
+			fail "cannot create the veth pair mydev$((2 * i))/mydev$((2 * i + 1))"
+	done
+	log "veth pairs instead of mynetdrv (PAIR_KIND=veth): mydev0..mydev$((2 * n - 1))"
+}
+
 pair_setup() {
-	mod_load "$@"
+	case ${PAIR_KIND:-mynetdrv} in
+	mynetdrv) mod_load "$@" ;;
+	veth) _pair_veth "$@" ;;
+	*) fail "pair_setup: unknown PAIR_KIND '$PAIR_KIND' (mynetdrv or veth)" ;;
+	esac
 	wait_for 5 dev_exists mydev1 || fail "mydev1 did not appear"
 	ip netns add "$NS"
 	trap pair_cleanup EXIT
@@ -189,7 +215,10 @@ snap() {
 		v=${v//[[:space:]]/}
 		[ -n "$v" ] && _snap["$k"]=$v
 	done <<<"$(ns_run "$ns" ethtool -S "$dev")"
-	if [ -z "${_snap[tx_packets]:-}" ] || [ -z "${_snap[tx_kicks]:-}" ]; then
+	# tx_kicks: the driver's own counters are there (a veth pair,
+	# PAIR_KIND=veth, has other ones).
+	if [ -z "${_snap[tx_packets]:-}" ] ||
+	   { [ "${PAIR_KIND:-mynetdrv}" = mynetdrv ] && [ -z "${_snap[tx_kicks]:-}" ]; }; then
 		fail "snap: could not read the counters of $dev"
 	fi
 }
