@@ -30,6 +30,7 @@
 
 #include <linux/delay.h>
 #include <linux/etherdevice.h>
+#include <linux/filter.h>
 #include <linux/if_vlan.h>
 #include <linux/jump_label.h>
 #include <linux/mm.h>
@@ -655,6 +656,15 @@ static int mynet_rx(struct mynet_rq *rq, int budget)
 	 */
 	memset(&xdp, 0, offsetof(struct mynet_xdp_ctx, tx));
 	xdp.prog = rcu_dereference(priv->xdp_prog);
+	if (xdp.prog) {
+		/* A frame off the ring may be in the peer's pages, or
+		 * another device's: what the core gives back for us (a
+		 * failed redirect, a copy to an AF_XDP socket) must not go
+		 * straight into that pool's NAPI-only cache, as it would
+		 * from the NAPI that owns it.
+		 */
+		xdp_set_return_frame_no_direct();
+	}
 
 	while (done < budget) {
 		const struct ethhdr *eth;
@@ -740,8 +750,10 @@ static int mynet_rx(struct mynet_rq *rq, int budget)
 	/* Hand the slots back: we are done reading them. */
 	smp_store_release(&rq->head, head);
 
-	if (xdp.prog)
+	if (xdp.prog) {
 		mynet_xdp_done(rq, &xdp);
+		xdp_clear_return_frame_no_direct();
+	}
 
 	u64_stats_update_begin(&stats->syncp);
 	u64_stats_inc(&stats->polls);

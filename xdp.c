@@ -351,9 +351,12 @@ struct sk_buff *mynet_xdp_run(struct mynet_rq *rq, struct mynet_xdp_ctx *ctx,
 		ctx->drop++;
 		break;
 	}
-	/* Our own page, in our NAPI: straight back to our pool. */
+	/* Our own page, in our NAPI: straight back to our pool's cache
+	 * (xdp_return_buff() would not, with the poll's no-direct flag).
+	 */
 	if (ours)
-		xdp_return_buff(&xdp);
+		page_pool_recycle_direct(rq->page_pool,
+					 virt_to_page(xdp.data_hard_start));
 	else
 		xdp_return_frame(&orig);
 	return NULL;
