@@ -242,6 +242,12 @@ static inline void *mynet_frame_entry(struct xdp_frame *frame)
 
 /* xdp.c: native XDP */
 
+/* The largest frame a program gets in one page: headroom before it, and
+ * room for the skb_shared_info an skb built on the page needs after it.
+ */
+#define MYNET_XDP_MAX_FRAME	(PAGE_SIZE - XDP_PACKET_HEADROOM - \
+				 SKB_DATA_ALIGN(sizeof(struct skb_shared_info)))
+
 /* What one poll's XDP program did: the frames it sent back with XDP_TX,
  * sent across the pair together, and its counts, added to the queue's
  * counters once.

@@ -36,12 +36,6 @@
 
 #include "mynetdrv.h"
 
-/* The largest frame a program gets in one page: headroom before it, and
- * room for the skb_shared_info an skb built on the page needs after it.
- */
-#define MYNET_XDP_MAX_FRAME	(PAGE_SIZE - XDP_PACKET_HEADROOM - \
-				 SKB_DATA_ALIGN(sizeof(struct skb_shared_info)))
-
 /* The MTU whose frames, with an Ethernet header and a VLAN tag (what
  * mynet_rx() lets in), fit MYNET_XDP_MAX_FRAME.
  */
