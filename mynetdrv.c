@@ -196,7 +196,8 @@ static void mynet_setup(struct net_device *dev)
 	 * its own (xdp.c). Set before registration: no lock needed yet.
 	 */
 	dev->xdp_features = NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT |
-			    NETDEV_XDP_ACT_NDO_XMIT;
+			    NETDEV_XDP_ACT_NDO_XMIT | NETDEV_XDP_ACT_RX_SG |
+			    NETDEV_XDP_ACT_NDO_XMIT_SG;
 #endif
 
 	eth_hw_addr_random(dev);

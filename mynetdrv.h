@@ -242,8 +242,9 @@ static inline void *mynet_frame_entry(struct xdp_frame *frame)
 
 /* xdp.c: native XDP */
 
-/* The largest frame a program gets in one page: headroom before it, and
- * room for the skb_shared_info an skb built on the page needs after it.
+/* The largest frame in one page: headroom before it, and room for the
+ * skb_shared_info an skb built on the page needs after it. A program
+ * without frags support takes no larger frame.
  */
 #define MYNET_XDP_MAX_FRAME	(PAGE_SIZE - XDP_PACKET_HEADROOM - \
 				 SKB_DATA_ALIGN(sizeof(struct skb_shared_info)))

@@ -664,10 +664,14 @@ static int mynet_rx(struct mynet_rq *rq, int budget)
 		 * from the NAPI that owns it.
 		 */
 		xdp_set_return_frame_no_direct();
-		/* The MTU was read first: one from before the program came
-		 * may let in a frame larger than the page it is copied into.
+		/* A program without frags support takes frames of one
+		 * page. The MTU it requires keeps larger ones out, but the
+		 * MTU was read first: one from before the program came may
+		 * let in a frame larger than that page.
 		 */
-		max_len = min_t(unsigned int, max_len, MYNET_XDP_MAX_FRAME);
+		if (!xdp.prog->aux->xdp_has_frags)
+			max_len = min_t(unsigned int, max_len,
+					MYNET_XDP_MAX_FRAME);
 	}
 
 	while (done < budget) {

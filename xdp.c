@@ -9,10 +9,15 @@
  *                             is the sender's memory and layout (a kmalloc
  *                             head, frags, a clone), a program may write
  *                             and grow the frame, and XDP_TX and
- *                             XDP_REDIRECT hand the page on
- *   an xdp_frame off the ring run where it is: it is already a private
- *                             page with headroom (the peer's XDP_TX, or
- *                             a redirect into the peer, ndo_xdp_xmit)
+ *                             XDP_REDIRECT hand the page on; a frame
+ *                             larger than a page (jumbo MTU, a program
+ *                             with frags support) continues in fragment
+ *                             pages
+ *   an xdp_frame off the ring run where it is: it is already private
+ *                             pages with headroom (the peer's XDP_TX, or
+ *                             a redirect into the peer, ndo_xdp_xmit);
+ *                             copied into one page only if it has
+ *                             fragments and the program takes none
  *
  *   XDP_PASS      an skb built on the page goes up through GRO
  *   XDP_DROP      the page goes back to its pool (rx_xdp_drop)
@@ -23,7 +28,8 @@
  *
  * XDP sees frames as a wire carries them: while a program is attached,
  * the peer's ndo_features_check leaves GSO and checksum offload to its
- * stack (napi.c), and the MTU is capped so that a frame fits one page.
+ * stack (napi.c), and, for a program without frags support, the MTU is
+ * capped so that a frame fits one page.
  */
 
 #include <linux/bpf.h>
@@ -37,10 +43,14 @@
 #include "mynetdrv.h"
 
 /* The MTU whose frames, with an Ethernet header and a VLAN tag (what
- * mynet_rx() lets in), fit MYNET_XDP_MAX_FRAME.
+ * mynet_rx() lets in), a program can take: one page's worth without
+ * frags support, anything up to the driver's limit with it (xdp.frags:
+ * the frame then comes as a head page plus fragment pages).
  */
-static unsigned int mynet_xdp_max_mtu(void)
+static unsigned int mynet_xdp_max_mtu(const struct bpf_prog *prog)
 {
+	if (prog->aux->xdp_has_frags)
+		return MYNET_MAX_MTU;
 	return MYNET_XDP_MAX_FRAME - ETH_HLEN - VLAN_HLEN;
 }
 
@@ -114,11 +124,11 @@ static int mynet_xdp_set(struct net_device *dev, struct bpf_prog *prog,
 	struct mynet_priv *priv = netdev_priv(dev);
 	struct bpf_prog *old;
 
-	if (prog && dev->mtu > mynet_xdp_max_mtu()) {
+	if (prog && dev->mtu > mynet_xdp_max_mtu(prog)) {
 		NL_SET_ERR_MSG_MOD(extack,
-				   "MTU too large for XDP: a frame must fit one page");
-		netdev_warn(dev, "XDP needs an MTU of at most %u, not %u\n",
-			    mynet_xdp_max_mtu(), dev->mtu);
+				   "MTU too large for a program without frags support (xdp.frags): a frame must fit one page");
+		netdev_warn(dev, "XDP without frags needs an MTU of at most %u, not %u\n",
+			    mynet_xdp_max_mtu(prog), dev->mtu);
 		return -EOPNOTSUPP;
 	}
 
@@ -128,7 +138,7 @@ static int mynet_xdp_set(struct net_device *dev, struct bpf_prog *prog,
 	/* While a program runs, an MTU change above what it can take is
 	 * refused by the core, against max_mtu.
 	 */
-	dev->max_mtu = prog ? mynet_xdp_max_mtu() : MYNET_MAX_MTU;
+	dev->max_mtu = prog ? mynet_xdp_max_mtu(prog) : MYNET_MAX_MTU;
 	return 0;
 }
 
@@ -201,28 +211,134 @@ static void mynet_xdp_tx_flush(struct mynet_rq *rq,
 	ctx->n_tx = 0;
 }
 
-/* Copy an skb's frame into a page of @rq's pool, as an xdp_buff. The
- * skb's checksum, if still partial (sent before the program came), is
- * completed first: the program sees the frame a wire would carry.
+/* @len bytes of an xdp_frame from @off, whichever of its buffers hold
+ * them, as skb_copy_bits() does for an skb.
  */
-static bool mynet_xdp_copy(struct mynet_rq *rq, struct sk_buff *skb,
-			   unsigned int len, struct xdp_buff *xdp)
+static int mynet_frame_copy_bits(struct xdp_frame *frame, unsigned int off,
+				 void *to, unsigned int len)
 {
+	struct skb_shared_info *sinfo;
+	unsigned int i, n;
+
+	if (off < frame->len) {
+		n = min(len, frame->len - off);
+		memcpy(to, frame->data + off, n);
+		to += n;
+		len -= n;
+		off = 0;
+	} else {
+		off -= frame->len;
+	}
+	if (!len)
+		return 0;
+	sinfo = xdp_get_shared_info_from_frame(frame);
+	for (i = 0; i < sinfo->nr_frags && len; i++) {
+		const skb_frag_t *frag = &sinfo->frags[i];
+
+		if (off >= skb_frag_size(frag)) {
+			off -= skb_frag_size(frag);
+			continue;
+		}
+		n = min(len, skb_frag_size(frag) - off);
+		memcpy(to, skb_frag_address(frag) + off, n);
+		to += n;
+		len -= n;
+		off = 0;
+	}
+	return len ? -EFAULT : 0;
+}
+
+/* The frame being copied: an skb, or else an xdp_frame. */
+struct mynet_xdp_src {
+	struct sk_buff *skb;
+	struct xdp_frame *frame;
+};
+
+static int mynet_src_copy_bits(const struct mynet_xdp_src *src,
+			       unsigned int off, void *to, unsigned int len)
+{
+	if (src->skb)
+		return skb_copy_bits(src->skb, off, to, len);
+	return mynet_frame_copy_bits(src->frame, off, to, len);
+}
+
+/* The bytes of @src after the head buffer's, @len of them, into
+ * fragment pages of @rq's pool: a frame larger than one page, for a
+ * program with frags support. On failure the pages taken are in @xdp's
+ * frags, for the caller to return with it.
+ */
+static bool mynet_xdp_copy_frags(struct mynet_rq *rq, struct xdp_buff *xdp,
+				 const struct mynet_xdp_src *src,
+				 unsigned int len)
+{
+	struct skb_shared_info *sinfo = xdp_get_shared_info_from_buff(xdp);
+	unsigned int off = xdp->data_end - xdp->data, n;
+	struct page *page;
+
+	sinfo->nr_frags = 0;
+	sinfo->xdp_frags_size = 0;
+	xdp_buff_set_frags_flag(xdp);
+	for (len += off; off < len; off += n) {
+		n = min_t(unsigned int, len - off, PAGE_SIZE);
+		if (WARN_ON_ONCE(sinfo->nr_frags == MAX_SKB_FRAGS))
+			return false;
+		page = page_pool_dev_alloc_pages(rq->page_pool);
+		if (!page)
+			return false;
+		__skb_fill_page_desc_noacc(sinfo, sinfo->nr_frags++, page, 0,
+					   n);
+		sinfo->xdp_frags_size += n;
+		if (mynet_src_copy_bits(src, off, page_address(page), n))
+			return false;
+	}
+	return true;
+}
+
+/* Our own pages, in our NAPI: straight back to our pool's cache
+ * (xdp_return_buff() would not, with the poll's no-direct flag).
+ */
+static void mynet_xdp_recycle(struct mynet_rq *rq, struct xdp_buff *xdp)
+{
+	if (unlikely(xdp_buff_has_frags(xdp))) {
+		struct skb_shared_info *sinfo;
+		skb_frag_t *frag;
+		unsigned int i;
+
+		sinfo = xdp_get_shared_info_from_buff(xdp);
+		for (i = 0; i < sinfo->nr_frags; i++) {
+			frag = &sinfo->frags[i];
+			page_pool_recycle_direct(rq->page_pool,
+						 skb_frag_page(frag));
+		}
+	}
+	page_pool_recycle_direct(rq->page_pool,
+				 virt_to_page(xdp->data_hard_start));
+}
+
+/* Copy the @len bytes of @src into a page of @rq's pool, as an xdp_buff
+ * with XDP_PACKET_HEADROOM before them; what does not fit one page goes
+ * into fragment pages (mynet_rx() lets such a frame in only for a
+ * program with frags support).
+ */
+static bool mynet_xdp_copy(struct mynet_rq *rq,
+			   const struct mynet_xdp_src *src, unsigned int len,
+			   struct xdp_buff *xdp)
+{
+	unsigned int head = min_t(unsigned int, len, MYNET_XDP_MAX_FRAME);
 	struct page *page;
 	void *va;
 
-	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
-		return false;
 	page = page_pool_dev_alloc_pages(rq->page_pool);
 	if (!page)
 		return false;
 	va = page_address(page);
-	if (skb_copy_bits(skb, 0, va + XDP_PACKET_HEADROOM, len)) {
-		page_pool_recycle_direct(rq->page_pool, page);
+	xdp_init_buff(xdp, PAGE_SIZE, &rq->xdp_rxq);
+	xdp_prepare_buff(xdp, va, XDP_PACKET_HEADROOM, head, true);
+	if (mynet_src_copy_bits(src, 0, va + XDP_PACKET_HEADROOM, head) ||
+	    (len > head && !mynet_xdp_copy_frags(rq, xdp, src, len - head))) {
+		mynet_xdp_recycle(rq, xdp);
 		return false;
 	}
-	xdp_init_buff(xdp, PAGE_SIZE, &rq->xdp_rxq);
-	xdp_prepare_buff(xdp, va, XDP_PACKET_HEADROOM, len, true);
 	return true;
 }
 
@@ -269,7 +385,9 @@ struct sk_buff *mynet_xdp_run(struct mynet_rq *rq, struct mynet_xdp_ctx *ctx,
 	ctx->packets++;
 	ctx->bytes += len;
 
-	if (mynet_is_frame(entry)) {
+	if (mynet_is_frame(entry) &&
+	    (!xdp_frame_has_frags(mynet_to_frame(entry)) ||
+	     ctx->prog->aux->xdp_has_frags)) {
 		frame = mynet_to_frame(entry);
 		/* Converting the buffer back to a frame (XDP_TX, XDP_PASS,
 		 * a redirect) rewrites the frame in place: keep what frees
@@ -284,18 +402,37 @@ struct sk_buff *mynet_xdp_run(struct mynet_rq *rq, struct mynet_xdp_ctx *ctx,
 		frame_rxq = rq->xdp_rxq;
 		mynet_xdp_frame_mem(&frame_rxq, frame);
 		xdp.rxq = &frame_rxq;
-	} else {
-		struct sk_buff *skb = entry;
+	} else if (mynet_is_frame(entry)) {
+		/* A frame in several buffers, for a program that sees only
+		 * one: copied whole into one page (mynet_rx() let in only
+		 * frames that fit it).
+		 */
+		struct mynet_xdp_src src = { .frame = mynet_to_frame(entry) };
 
-		if (unlikely(!mynet_xdp_copy(rq, skb, len, &xdp))) {
+		if (unlikely(!mynet_xdp_copy(rq, &src, len, &xdp))) {
 			ctx->nomem++;
-			kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM);
+			xdp_return_frame(src.frame);
 			return NULL;
 		}
-		/* Every byte is in the page now: the sender's socket gets
+		xdp_return_frame(src.frame);
+	} else {
+		struct mynet_xdp_src src = { .skb = entry };
+
+		/* A checksum still partial (sent before the program came)
+		 * is completed first: the program sees the frame a wire
+		 * would carry.
+		 */
+		if (unlikely((src.skb->ip_summed == CHECKSUM_PARTIAL &&
+			      skb_checksum_help(src.skb)) ||
+			     !mynet_xdp_copy(rq, &src, len, &xdp))) {
+			ctx->nomem++;
+			kfree_skb_reason(src.skb, SKB_DROP_REASON_NOMEM);
+			return NULL;
+		}
+		/* Every byte is in our pages now: the sender's socket gets
 		 * its memory back at once.
 		 */
-		consume_skb(skb);
+		consume_skb(src.skb);
 	}
 
 	act = bpf_prog_run_xdp(ctx->prog, &xdp);
@@ -345,12 +482,8 @@ struct sk_buff *mynet_xdp_run(struct mynet_rq *rq, struct mynet_xdp_ctx *ctx,
 		ctx->drop++;
 		break;
 	}
-	/* Our own page, in our NAPI: straight back to our pool's cache
-	 * (xdp_return_buff() would not, with the poll's no-direct flag).
-	 */
 	if (ours)
-		page_pool_recycle_direct(rq->page_pool,
-					 virt_to_page(xdp.data_hard_start));
+		mynet_xdp_recycle(rq, &xdp);
 	else
 		xdp_return_frame(&orig);
 	return NULL;

@@ -7,7 +7,9 @@
  * large to set XDP"); with it, the program gets such frames as a head
  * buffer plus fragments.
  *
- * It passes everything, and counts the test's datagrams (xdp_lab.h):
+ * xdp_frags_count (the first: what "sec xdp.frags" alone loads) passes
+ * everything; xdp_frags_tx sends the test's datagrams back. Both count
+ * them (xdp_lab.h):
  *   hits[HIT_FRAMES]  frames
  *   hits[HIT_BYTES]   their whole length (bpf_xdp_get_buff_len())
  *   hits[HIT_X1]      those that came in more than one buffer
@@ -33,6 +35,28 @@ int xdp_frags_count(struct xdp_md *ctx)
 		lab_add(HIT_X2, whole - head);
 	}
 	return XDP_PASS;
+}
+
+/* XDP_TX of whole frames, fragments and all: back out of the device to
+ * the sender's socket (lab_reflect()), which checks every byte. Counts
+ * as xdp_frags_count does.
+ */
+SEC("xdp.frags")
+int xdp_frags_tx(struct xdp_md *ctx)
+{
+	__u64 whole = bpf_xdp_get_buff_len(ctx);
+	__u64 head = ctx->data_end - ctx->data;
+	struct lab_hdrs *h = lab_udp(ctx);
+
+	if (!h)
+		return XDP_PASS;
+	lab_count(ctx);
+	if (whole > head) {
+		lab_add(HIT_X1, 1);
+		lab_add(HIT_X2, whole - head);
+	}
+	lab_reflect(h);
+	return XDP_TX;
 }
 
 char _license[] SEC("license") = "GPL";
