@@ -663,7 +663,8 @@ fi
 # ------------------------------------------------------------ 11. replace under traffic
 # Programs r0 (DROP) ... r5 (PASS); r0 attached before the flood starts,
 # r1..r5 replace their predecessor while it runs (paced: 16 datagrams
-# every 2 ms at most), which stops after r5 has run for a moment.
+# every 2 ms at most), each once its predecessor has seen frames; the
+# flood stops after r5 has run for a moment.
 STEP="11. atomic replacement under traffic"
 xdp_attach mydev1 "$NS" xdp_verdicts xdp_drop_udp
 xdp_hits_pin "$XDP_ID" r0
@@ -673,12 +674,16 @@ python3 "$XDPUDP" send "$ADDR_B" 1000000 --src "$ADDR_A" --sport "$SPORT" --size
 	--until /tmp/t35-stop --gap 2 >/tmp/t35-flood &
 FLOOD=$!
 BG+=("$FLOOD")
-sleep 0.5
+# Each program is replaced once it has seen the flood (python's start
+# alone takes over a second under TCG with another guest on the cores).
+hits_seen() { [ "$(xdp_hits "$1")" -gt 0 ]; }
+wait_for $((30 * ${LAB_TIMEOUT_SCALE:-1})) hits_seen r0 || fail "$STEP: the flood never reached r0"
 for ((i = 1; i < 6; i++)); do
 	if ((i % 2)); then p=xdp_pass_udp; else p=xdp_drop_udp; fi
 	xdp_attach mydev1 "$NS" xdp_verdicts "$p"
 	xdp_hits_pin "$XDP_ID" "r$i"
-	sleep 0.5
+	wait_for $((30 * ${LAB_TIMEOUT_SCALE:-1})) hits_seen "r$i" || fail "$STEP: program r$i saw no frame"
+	sleep 0.2
 done
 touch /tmp/t35-stop
 wait "$FLOOD" || fail "$STEP: the flood failed"
